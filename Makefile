@@ -1,0 +1,65 @@
+# modelsync — the two commands that matter on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export PORT ?= 8000
+
+.PHONY: run test check lint smoke bench schema litellm-venv browser clean
+
+$(VENV)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+## run: the service on the embedded default (SQLite, filesystem broker) with a real worker and beat.
+run: $(VENV)/.installed-run
+	VENV=$(VENV) scripts/quickstart.sh
+
+## test: install what the tests need and run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so).
+test: $(VENV)/.installed-dev browser litellm-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## browser: Debian's Chromium for the Playwright tests (Playwright's own download does not work offline).
+browser:
+	@scripts/ensure_chromium.sh
+
+## litellm-venv: a real LiteLLM proxy in its own cached virtualenv, for the integration test.
+litellm-venv:
+	@scripts/ensure_litellm_venv.sh
+
+## check: Django's deploy checks on production settings and the migrations check.
+check: $(VENV)/.installed-run
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=modelsync.example.com \
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## smoke: `make run` from a clean clone answers /healthz and /admin/login/ and has the static catalog.
+smoke:
+	scripts/smoke_quickstart.sh
+
+## schema: regenerate the committed OpenAPI schema (tests/test_openapi_contract.py compares it with the live one).
+schema: $(VENV)/.installed-run
+	DJANGO_DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+## bench: the SPEC §9 benchmarks.
+bench: $(VENV)/.installed-dev
+	mkdir -p var
+	$(VENV)/bin/pytest -q -m benchmark --benchmark-enable --benchmark-json=var/bench.json $(PYTEST_ARGS)
+	$(PY) scripts/bench_table.py var/bench.json
+
+clean:
+	rm -rf var test-artifacts htmlcov .coverage

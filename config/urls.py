@@ -1,0 +1,19 @@
+"""admin/, the API under api/v1/, its schema and docs, and the health probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from catalog.pages import picker
+from config.views import healthz, readyz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("catalog.urls")),
+    path("api/v1/", include("modelsync.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("picker/", picker, name="picker"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+]

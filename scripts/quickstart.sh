@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make run`: the embedded quickstart. SQLite + kombu's filesystem broker, so no server is needed;
+# a real Celery worker and beat run beside gunicorn. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+BIN="$VENV/bin"
+export DJANGO_SETTINGS_MODULE=config.settings.base
+export MODELSYNC_VAR_DIR=${MODELSYNC_VAR_DIR:-$PWD/var}
+export PORT=${PORT:-8000}
+mkdir -p "$MODELSYNC_VAR_DIR"/broker/{queue,processed,control} "$MODELSYNC_VAR_DIR/log"
+
+# A random secret key, made once and kept with the data (never a fixed default).
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  key_file="$MODELSYNC_VAR_DIR/secret_key"
+  [ -s "$key_file" ] || (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$key_file")
+  DJANGO_SECRET_KEY=$(cat "$key_file")
+  export DJANGO_SECRET_KEY
+fi
+
+manage() { "$BIN/python" manage.py "$@"; }
+
+manage migrate --noinput -v0
+manage collectstatic --noinput -v0
+manage ensure_sources
+manage setup_periodic_tasks
+password_line=$(manage quickstart_admin)
+echo "First sync (the worker and beat keep it current from now on)..."
+manage sync_models || echo "The first sync did not succeed; see the sync runs in admin."
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping modelsync..."
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$BIN/celery" -A config worker --loglevel=INFO --concurrency=2 >"$MODELSYNC_VAR_DIR/log/worker.log" 2>&1 &
+pids+=($!)
+"$BIN/celery" -A config beat --loglevel=INFO --pidfile= \
+  --schedule="$MODELSYNC_VAR_DIR/celerybeat-schedule" >"$MODELSYNC_VAR_DIR/log/beat.log" 2>&1 &
+pids+=($!)
+"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - &
+pids+=($!)
+
+cat <<MSG
+
+modelsync is running:
+  Admin:        http://127.0.0.1:$PORT/admin/
+  API:          http://127.0.0.1:$PORT/api/v1/models/
+  API docs:     http://127.0.0.1:$PORT/api/docs/
+  Health:       http://127.0.0.1:$PORT/healthz
+  $password_line
+  Worker and beat logs: $MODELSYNC_VAR_DIR/log/
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
