@@ -1,0 +1,223 @@
+"""Catalog admin, the staff's home: synced values read-only, overrides editable beside them, bulk curation."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+
+from catalog.curation import llm_model_curate, llm_models_override
+from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel
+
+admin.site.site_header = "modelsync"
+admin.site.site_title = "modelsync"
+admin.site.index_title = "Catalog and sync"
+
+# Synced field -> the override that replaces it, shown side by side on the model page.
+OVERRIDDEN = {
+    "display_name": "staff_display_name",
+    "tags": "staff_tags",
+    "is_recommended": "staff_is_recommended",
+    "safety_score": "staff_safety_score",
+}
+HISTORY_LIMIT = 50
+# Every synced field but the ones shown elsewhere on the page (model at the top, overridden ones side by side).
+SHOWN_SYNCED_FIELDS = tuple(f for f in SYNCED_FIELDS if f not in ("model", "content_hash", *OVERRIDDEN))
+
+
+class CapabilityFilter(admin.SimpleListFilter):
+    title = "capability"
+    parameter_name = "capability"
+
+    def lookups(self, request, model_admin):
+        return LLMModel.Capability.choices
+
+    def queryset(self, request, queryset):
+        return queryset.with_capability(self.value()) if self.value() else queryset
+
+
+class RecommendedFilter(admin.SimpleListFilter):
+    """Filters on what the API shows: the staff override when set, else the synced flag."""
+
+    title = "recommended"
+    parameter_name = "recommended"
+
+    def lookups(self, request, model_admin):
+        return (("1", "Yes"), ("0", "No"))
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        value = self.value() == "1"
+        return queryset.filter(Q(staff_is_recommended=value) | Q(staff_is_recommended=None, is_recommended=value))
+
+
+class SafetyScoreForm(forms.Form):
+    score = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(1), decimal_places=3, required=False)
+
+
+def _per_mtok(value) -> str:
+    return "—" if value is None else f"${value.normalize():f}"
+
+
+@admin.register(LLMModel)
+class LLMModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "name_column",
+        "source",
+        "provider",
+        "category",
+        "input_price",
+        "output_price",
+        "context_column",
+        "capability_badges",
+        "status_column",
+    )
+    list_filter = (
+        "source",
+        "provider",
+        "category",
+        "is_active",
+        RecommendedFilter,
+        "is_free",
+        ("api_key_available", admin.BooleanFieldListFilter),
+        "is_hidden",
+        CapabilityFilter,
+    )
+    search_fields = ("model", "display_name", "staff_display_name", "external_id")
+    list_select_related = ("source",)
+    list_per_page = 50
+    ordering = ("model",)
+    actions = ("publish", "hide", "mark_recommended", "unmark_recommended", "clear_recommended", "set_safety_score")
+    readonly_fields = (
+        "source",
+        "external_id",
+        "model",
+        "synced_vs_override",
+        *SHOWN_SYNCED_FIELDS,
+        *LIFECYCLE_FIELDS,
+        "first_seen_at",
+        "popularity",
+        "change_history",
+    )
+    fieldsets = (
+        (None, {"fields": ("source", "external_id", "model", "is_active", "deactivated_at")}),
+        ("Staff overrides (a sync never changes these)", {"fields": ("synced_vs_override", *STAFF_FIELDS)}),
+        ("Synced from upstream", {"fields": SHOWN_SYNCED_FIELDS, "classes": ("collapse",)}),
+        ("Lifecycle", {"fields": ("first_seen_at", "last_seen_at", "consecutive_misses", "popularity")}),
+        ("Change history", {"fields": ("change_history",)}),
+    )
+
+    # --- Columns --------------------------------------------------------------------------
+    @admin.display(description="model", ordering="model")
+    def name_column(self, obj: LLMModel):
+        return format_html("<strong>{}</strong><br><code>{}</code>", obj.effective_display_name, obj.model)
+
+    @admin.display(description="input $/Mtok", ordering="input_cost_per_mtok")
+    def input_price(self, obj: LLMModel) -> str:
+        return _per_mtok(obj.input_cost_per_mtok) if obj.pricing_status == "known" else obj.pricing_status
+
+    @admin.display(description="output $/Mtok", ordering="output_cost_per_mtok")
+    def output_price(self, obj: LLMModel) -> str:
+        return _per_mtok(obj.output_cost_per_mtok) if obj.pricing_status == "known" else ""
+
+    @admin.display(description="context", ordering="context_window")
+    def context_column(self, obj: LLMModel) -> str:
+        return f"{obj.context_window:,}" if obj.context_window else "—"
+
+    @admin.display(description="capabilities")
+    def capability_badges(self, obj: LLMModel):
+        return format_html_join(
+            " ", '<span class="ms-badge">{}</span>', ((name.replace("_", " "),) for name in obj.capabilities)
+        )
+
+    @admin.display(description="status")
+    def status_column(self, obj: LLMModel):
+        if not obj.is_active:
+            return format_html('<span class="ms-status ms-off">{}</span>', "inactive")
+        if obj.is_hidden:
+            return format_html('<span class="ms-status ms-hidden">{}</span>', "hidden")
+        star = " ★" if obj.effective_is_recommended else ""
+        return format_html('<span class="ms-status ms-on">published{}</span>', star)
+
+    # --- Model page -----------------------------------------------------------------------
+    @admin.display(description="Synced value → what the API shows")
+    def synced_vs_override(self, obj: LLMModel):
+        rows = [
+            (synced, getattr(obj, synced), getattr(obj, override), getattr(obj, f"effective_{synced}"))
+            for synced, override in OVERRIDDEN.items()
+        ]
+        return render_to_string("admin/catalog/llmmodel/synced_vs_override.html", {"rows": rows})
+
+    @admin.display(description="Changes made by syncs (newest first)")
+    def change_history(self, obj: LLMModel):
+        if obj.pk is None:
+            return "—"
+        changes = obj.changes.select_related("run").order_by("-created_at", "-id")[:HISTORY_LIMIT]
+        return render_to_string("admin/catalog/llmmodel/change_history.html", {"changes": changes})
+
+    def save_model(self, request, obj, form, change):
+        llm_model_curate(llm_model=obj, changed_fields=form.changed_data)
+
+    def has_add_permission(self, request):
+        return False  # models come from sources, never typed in
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # never delete: deactivation keeps history and references intact
+
+    # --- Bulk curation --------------------------------------------------------------------
+    def _override(self, request, queryset, verb: str, **overrides):
+        models = list(queryset)
+        count = llm_models_override(queryset=queryset, **overrides)
+        # Bulk updates skip the admin's own history: record who set what on each model ("History" on its page).
+        labels = sorted(capfirst(LLMModel._meta.get_field(name).verbose_name) for name in overrides)
+        for model in models:
+            self.log_change(request, model, [{"changed": {"fields": labels}}])
+        self.message_user(request, f"{verb} {count} model{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Publish selected models", permissions=["change"])
+    def publish(self, request, queryset):
+        self._override(request, queryset, "Published", is_hidden=False)
+
+    @admin.action(description="Hide selected models", permissions=["change"])
+    def hide(self, request, queryset):
+        self._override(request, queryset, "Hid", is_hidden=True)
+
+    @admin.action(description="Mark selected as recommended", permissions=["change"])
+    def mark_recommended(self, request, queryset):
+        self._override(request, queryset, "Marked recommended", staff_is_recommended=True)
+
+    @admin.action(description="Mark selected as not recommended", permissions=["change"])
+    def unmark_recommended(self, request, queryset):
+        self._override(request, queryset, "Marked not recommended", staff_is_recommended=False)
+
+    @admin.action(description="Use the synced recommended flag again", permissions=["change"])
+    def clear_recommended(self, request, queryset):
+        self._override(request, queryset, "Cleared the recommended override on", staff_is_recommended=None)
+
+    @admin.action(description="Set safety score…", permissions=["change"])
+    def set_safety_score(self, request, queryset):
+        form = SafetyScoreForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                score = form.cleaned_data["score"]
+                self._override(request, queryset, "Set the safety score of", staff_safety_score=score)
+            except (ValueError, InvalidOperation) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set safety score",
+            "form": form,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/catalog/llmmodel/set_safety_score.html", context)
+
+    class Media:
+        css = {"all": ("catalog/admin.css",)}

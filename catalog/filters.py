@@ -1,0 +1,96 @@
+"""The catalog list's FilterSet: every SPEC §8 filter, explicit lookups, on the values the API shows."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from catalog.models import LLMModel
+
+MAX_PRICE = 10**6  # $ per Mtok; far above any real price, and keeps a cap inside the price column's digits
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false/1/0 or absent; anything else is an error (Django's field would quietly read it as absent)."""
+
+    widget = forms.TextInput  # NullBooleanSelect maps unknown text to None before the field can refuse it
+
+    def to_python(self, value):
+        text = "" if value is None else str(value).strip().lower()
+        if text in ("", "true", "1", "false", "0"):
+            return {"": None, "true": True, "1": True}.get(text, False if text else None)
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """Whole numbers only (NumberFilter would take 0.5 for a token count)."""
+
+    field_class = forms.IntegerField
+
+
+class NoEmptyValuesMixin:
+    """Refuse a non-text parameter sent empty (min_context=): it is neither a value nor left out."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, field in self.filters.items():
+            if not isinstance(field, django_filters.CharFilter) and "" in self.data.getlist(name, ()):
+                self.form.add_error(name, "Give a value or leave the parameter out.")
+                valid = False
+        return valid
+
+
+class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
+    provider = django_filters.MultipleChoiceFilter(choices=LLMModel.Provider.choices)
+    category = django_filters.ChoiceFilter(choices=LLMModel.Category.choices)
+    capability = django_filters.MultipleChoiceFilter(
+        choices=LLMModel.Capability.choices, method="filter_capability", help_text="repeatable; all are required"
+    )
+    min_context = IntegerFilter(field_name="context_window", lookup_expr="gte", min_value=0, max_value=10**9)
+    max_input_cost = django_filters.NumberFilter(method="filter_max_input_cost", min_value=0, max_value=MAX_PRICE)
+    max_output_cost = django_filters.NumberFilter(method="filter_max_output_cost", min_value=0, max_value=MAX_PRICE)
+    is_free = StrictBooleanFilter()
+    is_recommended = StrictBooleanFilter(field_name="eff_is_recommended")
+    usable = StrictBooleanFilter(field_name="api_key_available", help_text="the API key can call it")
+    min_safety = django_filters.NumberFilter(field_name="eff_safety_score", lookup_expr="gte", min_value=0, max_value=1)
+    source = django_filters.CharFilter(field_name="source__name")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    include_inactive = StrictBooleanFilter(method="filter_include_inactive", help_text="also list inactive models")
+
+    class Meta:
+        model = LLMModel
+        fields = []
+
+    def filter_queryset(self, queryset):
+        # Inactive models are out unless asked for; a method filter alone never runs when the parameter is absent.
+        if not self.form.cleaned_data.get("include_inactive"):
+            queryset = queryset.filter(is_active=True)
+        return super().filter_queryset(queryset)
+
+    def filter_include_inactive(self, queryset, name, value):
+        return queryset  # applied in filter_queryset
+
+    def filter_capability(self, queryset, name, values):
+        for capability in values:
+            queryset = queryset.with_capability(capability)
+        return queryset
+
+    def _max_cost(self, queryset, field: str, value):
+        return queryset.filter(Q(pricing_status="free") | Q(pricing_status="known", **{f"{field}__lte": value}))
+
+    def filter_max_input_cost(self, queryset, name, value):
+        return self._max_cost(queryset, "input_cost_per_mtok", value)
+
+    def filter_max_output_cost(self, queryset, name, value):
+        return self._max_cost(queryset, "output_cost_per_mtok", value)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(model__icontains=value) | Q(display_name__icontains=value) | Q(staff_display_name__icontains=value)
+        )

@@ -1,0 +1,229 @@
+"""API shapes: the catalog entry of SPEC §5, selection requests/answers, cost quotes. One serializer per shape."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import LLMModel
+from catalog.selection import STRATEGIES
+
+MAX_TOKENS = 10**9
+DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def llm_model_entry(obj: LLMModel) -> dict:
+    """The catalog entry as the API shows it (hand-built: this runs for every row of every list page)."""
+    last_seen = obj.last_seen_at
+    if obj.is_active and obj.source.last_success_at and obj.source.last_success_at > last_seen:
+        last_seen = obj.source.last_success_at  # an unchanged row is not rewritten, but it was seen
+    safety = obj.effective_safety_score
+    return {
+        "id": obj.pk,
+        "source": obj.source.name,
+        "model": obj.model,
+        "provider": obj.provider,
+        "display_name": obj.effective_display_name,
+        "category": obj.category,
+        "tags": list(obj.effective_tags),
+        "capabilities": list(obj.capabilities),
+        "context_window": obj.context_window,
+        "max_output_tokens": obj.max_output_tokens,
+        "pricing": {
+            "status": obj.pricing_status,
+            "input_per_mtok": decimal_text(obj.input_cost_per_mtok),
+            "output_per_mtok": decimal_text(obj.output_cost_per_mtok),
+        },
+        "is_free": obj.is_free,
+        "requires_api_key": obj.requires_api_key,
+        "api_key_available": obj.api_key_available,
+        "is_active": obj.is_active,
+        "is_recommended": obj.effective_is_recommended,
+        "popularity": obj.popularity,
+        "safety_score": decimal_text(safety),
+        "first_seen_at": obj.first_seen_at.isoformat(),
+        "last_seen_at": last_seen.isoformat(),
+        "deactivated_at": obj.deactivated_at.isoformat() if obj.deactivated_at else None,
+    }
+
+
+class PricingSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=LLMModel.PricingStatus.choices)
+    input_per_mtok = serializers.DecimalField(max_digits=20, decimal_places=9, allow_null=True, coerce_to_string=True)
+    output_per_mtok = serializers.DecimalField(max_digits=20, decimal_places=9, allow_null=True, coerce_to_string=True)
+
+
+class LLMModelSerializer(serializers.Serializer):
+    """Declared for the schema; to_representation is llm_model_entry()."""
+
+    id = serializers.IntegerField()
+    source = serializers.CharField()
+    model = serializers.CharField()
+    provider = serializers.ChoiceField(choices=LLMModel.Provider.choices)
+    display_name = serializers.CharField()
+    category = serializers.ChoiceField(choices=LLMModel.Category.choices)
+    tags = serializers.ListField(child=serializers.CharField())
+    capabilities = serializers.ListField(child=serializers.ChoiceField(choices=LLMModel.Capability.choices))
+    context_window = serializers.IntegerField(allow_null=True)
+    max_output_tokens = serializers.IntegerField(allow_null=True)
+    pricing = PricingSerializer()
+    is_free = serializers.BooleanField()
+    requires_api_key = serializers.BooleanField()
+    api_key_available = serializers.BooleanField()
+    is_active = serializers.BooleanField()
+    is_recommended = serializers.BooleanField()
+    popularity = serializers.IntegerField()
+    safety_score = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+    first_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    deactivated_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        return llm_model_entry(instance)
+
+
+class ModelChangeEntrySerializer(serializers.Serializer):
+    run = serializers.IntegerField(source="run_id")
+    kind = serializers.CharField()
+    changes = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class LLMModelDetailSerializer(LLMModelSerializer):
+    recent_changes = ModelChangeEntrySerializer(many=True)
+
+    def to_representation(self, instance):
+        changes = instance.changes.order_by("-created_at", "-id")[:20]
+        return {**llm_model_entry(instance), "recent_changes": ModelChangeEntrySerializer(changes, many=True).data}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys it does not declare, so a typo is a 400, not a silently ignored requirement."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (unknown := sorted(set(data) - set(self.fields))):
+            raise serializers.ValidationError({key: ["Unknown field."] for key in unknown[:20]})
+        return super().to_internal_value(data)
+
+
+class JSONTypeMixin:
+    """Refuses values whose JSON type differs from the schema's ("5" for 5, 0 for "0"): no silent coercion."""
+
+    json_types: tuple[type, ...] = ()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.json_types) or (bool not in self.json_types and isinstance(data, bool)):
+            raise serializers.ValidationError(f"Expected {' or '.join(t.__name__ for t in self.json_types)}.")
+        return super().to_internal_value(data)
+
+
+class TextField(JSONTypeMixin, serializers.CharField):
+    json_types = (str,)
+
+
+class WholeNumberField(JSONTypeMixin, serializers.IntegerField):
+    json_types = (int,)
+
+
+class FlagField(JSONTypeMixin, serializers.BooleanField):
+    json_types = (bool,)
+
+
+def _tokens(**kwargs):
+    return serializers.IntegerField(min_value=0, max_value=MAX_TOKENS, **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": DECIMAL_TEXT.pattern, "example": "2.5"})
+class DecimalTextField(serializers.DecimalField):
+    """A non-negative decimal sent as a JSON string ("2.5"): a JSON number would have passed through a float."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not DECIMAL_TEXT.match(data):
+            self.fail("not_decimal_text")
+        return super().to_internal_value(data)
+
+
+DecimalTextField.default_error_messages = {
+    **serializers.DecimalField.default_error_messages,
+    "not_decimal_text": 'Send a non-negative decimal as a string, e.g. "2.5".',
+}
+
+
+@extend_schema_field({"oneOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                                 {"type": "string", "pattern": r"^(0(\.\d{1,20})?|1(\.0{1,20})?)$"}]})  # fmt: skip
+class SafetyField(serializers.DecimalField):
+    """A 0-1 score as a JSON number (the picker sends one) or a decimal string."""
+
+
+def _whole(**kwargs):
+    return WholeNumberField(min_value=0, max_value=MAX_TOKENS, **kwargs)
+
+
+def _per_mtok(**kwargs):
+    return DecimalTextField(max_digits=20, decimal_places=9, min_value=Decimal(0), **kwargs)
+
+
+class CostQuerySerializer(StrictSerializer):
+    input_tokens = _tokens(default=0)
+    output_tokens = _tokens(default=0)
+
+
+class CostSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    input_cost = serializers.CharField()
+    output_cost = serializers.CharField()
+    total_cost = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class SelectionRequestSerializer(StrictSerializer):
+    category = serializers.ChoiceField(choices=LLMModel.Category.choices, required=False)
+    capabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=LLMModel.Capability.choices), required=False, max_length=10
+    )
+    min_context = _whole(required=False)
+    min_output_tokens = _whole(required=False)
+    max_input_cost = _per_mtok(required=False)
+    max_output_cost = _per_mtok(required=False)
+    free_only = FlagField(required=False, default=False)
+    providers = serializers.ListField(child=TextField(min_length=1, max_length=64), required=False, max_length=50)
+    exclude_providers = serializers.ListField(
+        child=TextField(min_length=1, max_length=64), required=False, max_length=50
+    )
+    min_safety = SafetyField(max_digits=None, decimal_places=None, min_value=Decimal(0), max_value=Decimal(1),
+                             required=False)  # fmt: skip
+    preferred = serializers.ListField(child=TextField(min_length=1, max_length=512), required=False, max_length=20)
+    strategy = serializers.ChoiceField(choices=STRATEGIES, default="balanced")
+    fallbacks = WholeNumberField(min_value=0, max_value=10, default=3)
+    input_tokens = _whole(required=False)
+    output_tokens = _whole(required=False)
+
+
+class EstimatedCostSerializer(serializers.Serializer):
+    input_cost = serializers.CharField()
+    output_cost = serializers.CharField()
+    total_cost = serializers.CharField()
+
+
+class RankedModelSerializer(LLMModelSerializer):
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    estimated_cost = EstimatedCostSerializer(allow_null=True)
+
+
+class SelectionSerializer(serializers.Serializer):
+    selected = RankedModelSerializer(allow_null=True)
+    fallbacks = RankedModelSerializer(many=True)
+    eligible = serializers.IntegerField()
+    considered = serializers.IntegerField()
+    rejections = serializers.DictField(child=serializers.IntegerField())
+    stale = serializers.BooleanField()

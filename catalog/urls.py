@@ -1,0 +1,11 @@
+"""Registers the catalog API on one router, plus the selection verb."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from catalog.views import LLMModelViewSet, SelectView
+
+router = DefaultRouter()
+router.register("models", LLMModelViewSet, basename="llmmodel")
+
+urlpatterns = [path("select/", SelectView.as_view(), name="select"), *router.urls]

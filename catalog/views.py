@@ -1,0 +1,211 @@
+"""Thin API views over the catalog: list/detail/cost with ETags, and selection over the per-process snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api_errors import ErrorSerializer
+from catalog.costs import PricingUnavailable, cost_quote
+from catalog.filters import LLMModelFilter
+from catalog.models import LLMModel
+from catalog.offline import entries_filtered
+from catalog.pagination import CatalogPagination
+from catalog.permissions import CatalogReader
+from catalog.selection import Requirements, select
+from catalog.selectors import catalog_version_get
+from catalog.serializers import (
+    CostQuerySerializer,
+    CostSerializer,
+    LLMModelDetailSerializer,
+    LLMModelSerializer,
+    SelectionRequestSerializer,
+    SelectionSerializer,
+)
+from catalog.snapshot import snapshot_get
+from catalog.usage import selection_served
+
+STALE_HEADER = "X-Catalog-Stale"
+STALE = {STALE_HEADER: "1"}
+CACHE_SECONDS = 300
+ORDERING = ("model", "display_name", "provider", "context_window", "input_cost_per_mtok", "output_cost_per_mtok",
+            "popularity", "first_seen_at", "id")  # fmt: skip
+ERRORS = {status_code: OpenApiResponse(ErrorSerializer) for status_code in (400, 401, 403, 404, 405, 406, 415)}
+
+
+class PricingUnavailableError(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "pricing_unavailable"
+
+
+def catalog_etag(request, version: int) -> str:
+    """A strong ETag from the catalog version, the path and the query normalized (parameter order is irrelevant)."""
+    query = urlencode(sorted((key, value) for key, values in request.query_params.lists() for value in values))
+    digest = hashlib.sha256(f"{version}|{request.path}|{query}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def _matches(request, etag: str) -> bool:
+    wanted = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in wanted or etag.strip('"') in (tag.removeprefix("W/").strip('"') for tag in wanted)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: LLMModelSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: LLMModelDetailSerializer, **ERRORS}),
+)
+class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalog: visible models only; hidden never, inactive only with include_inactive=1."""
+
+    serializer_class = LLMModelSerializer
+    filterset_class = LLMModelFilter
+    pagination_class = CatalogPagination
+    permission_classes = [CatalogReader]
+    ordering_fields = ORDERING
+    ordering = ("model", "id")
+
+    def get_queryset(self):
+        # Hidden models never; inactive ones only with include_inactive=1 (LLMModelFilter.filter_queryset).
+        return LLMModel.objects.filter(is_hidden=False).select_related("source").with_effective_values()
+
+    def get_serializer_class(self):
+        return LLMModelDetailSerializer if self.action == "retrieve" else LLMModelSerializer
+
+    def list(self, request, *args, **kwargs):
+        return self._cached(request, lambda: super(LLMModelViewSet, self).list(request, *args, **kwargs).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(request, lambda: super(LLMModelViewSet, self).retrieve(request, *args, **kwargs).data)
+
+    def _cached(self, request, render):
+        """304 when the client's ETag still holds; the rendered page cached per ETag; stale if the DB is down."""
+        try:
+            etag = catalog_etag(request, catalog_version_get())
+            if _matches(request, etag):
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+            data = cache.get(f"catalog:{etag}")
+            if data is None:
+                data = render()
+                cache.set(f"catalog:{etag}", data, timeout=CACHE_SECONDS)
+        except DatabaseError:
+            return self._stale(request)
+        return Response(data, headers={"ETag": etag})
+
+    def _stale(self, request):
+        """The database is down: answer from the last good snapshot, marked stale (no ETag: it is not the catalog)."""
+        snapshot = snapshot_get()
+        if self.action == "retrieve":
+            return Response({**self._snapshot_entry(snapshot), "stale": True}, headers=STALE)
+        page = self.paginate_queryset(entries_filtered(snapshot.entries, request.query_params))
+        return Response({**self.get_paginated_response(page).data, "stale": True}, headers=STALE)
+
+    def _snapshot_entry(self, snapshot) -> dict:
+        try:
+            return snapshot.entries[int(self.kwargs["pk"])]
+        except (KeyError, ValueError):
+            raise NotFound from None
+
+    @extend_schema(parameters=[CostQuerySerializer], responses={200: CostSerializer, 422: ErrorSerializer, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def cost(self, request, pk=None):
+        """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
+        query = CostQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        try:
+            model, pricing = self._pricing()
+        except DatabaseError:
+            model, pricing = self._stale_pricing()
+        try:
+            quote = cost_quote(**pricing, **query.validated_data)
+        except PricingUnavailable as exc:
+            raise PricingUnavailableError(str(exc)) from None
+        return Response({"model": model, **query.validated_data, **quote, "currency": "USD"})
+
+    def _pricing(self) -> tuple[str, dict]:
+        obj = self.get_object()
+        return obj.model, {"pricing_status": obj.pricing_status, "input_per_mtok": obj.input_cost_per_mtok,
+                           "output_per_mtok": obj.output_cost_per_mtok}  # fmt: skip
+
+    def _stale_pricing(self) -> tuple[str, dict]:
+        entry = self._snapshot_entry(snapshot_get())
+        return entry["model"], _entry_pricing(entry)
+
+
+def _entry_pricing(entry: dict) -> dict:
+    pricing = entry["pricing"]
+    return {"pricing_status": pricing["status"], "input_per_mtok": _decimal(pricing["input_per_mtok"]),
+            "output_per_mtok": _decimal(pricing["output_per_mtok"])}  # fmt: skip
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def requirements_from(data: dict) -> Requirements:
+    """Validated request fields -> the pure selection's requirements."""
+    sets = {name: frozenset(data.get(name, ())) for name in ("capabilities", "providers", "exclude_providers")}
+    singles = ("category", "min_context", "min_output_tokens", "max_input_cost", "max_output_cost", "min_safety")
+    return Requirements(
+        **sets,
+        **{name: data.get(name) for name in singles},
+        free_only=data["free_only"],
+        preferred=tuple(data.get("preferred", ())),
+        strategy=data["strategy"],
+        fallbacks=data["fallbacks"],
+    )
+
+
+class SelectView(APIView):
+    """POST requirements -> the best model, a ranked fallback chain, and the reasons."""
+
+    permission_classes = [CatalogReader]
+
+    @extend_schema(request=SelectionRequestSerializer, responses={200: SelectionSerializer, 413: ErrorSerializer,
+                                                                  **ERRORS})  # fmt: skip
+    def post(self, request):
+        body = SelectionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        snapshot = snapshot_get()
+        result = select(snapshot.index, requirements_from(body.validated_data))
+        tokens = {k: body.validated_data[k] for k in ("input_tokens", "output_tokens") if k in body.validated_data}
+        if result.selected and snapshot.origin != "static":  # static ids are not database ids
+            selection_served(result.selected.candidate.id)
+        data = {
+            "selected": _ranked_entry(snapshot, result.selected, tokens) if result.selected else None,
+            "fallbacks": [_ranked_entry(snapshot, ranked, tokens) for ranked in result.fallbacks],
+            "eligible": result.eligible,
+            "considered": result.considered,
+            "rejections": result.rejections,
+            "stale": snapshot.stale,
+        }
+        return Response(data, headers=STALE if snapshot.stale else {})
+
+
+def _ranked_entry(snapshot, ranked, tokens: dict) -> dict:
+    entry = snapshot.entries[ranked.candidate.id]
+    return {**entry, "score": ranked.score, "reasons": list(ranked.reasons), "estimated_cost": _estimate(entry, tokens)}
+
+
+def _estimate(entry: dict, tokens: dict) -> dict | None:
+    """The cost of the given tokens on this model; None without tokens or when its price is not known."""
+    if not tokens:
+        return None
+    try:
+        return cost_quote(
+            **_entry_pricing(entry),
+            input_tokens=tokens.get("input_tokens", 0),
+            output_tokens=tokens.get("output_tokens", 0),
+        )
+    except PricingUnavailable:
+        return None

@@ -1,0 +1,170 @@
+"""Bad input never gets a 5xx: every 4xx has the one error shape, and names the problem."""
+
+import pytest
+
+from tests.factories import LLMModelFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert isinstance(error["code"], str) and error["message"]
+    if field:
+        assert error["code"] == "invalid" and field in error["fields"], error
+    return error
+
+
+BAD_LIST_QUERIES = [
+    ({"page": "abc"}, "page"),
+    ({"page": "0"}, "page"),
+    ({"page": "-1"}, "page"),
+    ({"page_size": "100000"}, "page_size"),
+    ({"page_size": "0"}, "page_size"),
+    ({"page_size": "ten"}, "page_size"),
+    ({"min_context": "abc"}, "min_context"),
+    ({"min_context": "-5"}, "min_context"),
+    ({"min_context": "NaN"}, "min_context"),
+    ({"min_context": "Infinity"}, "min_context"),
+    ({"min_context": "1e400"}, "min_context"),
+    ({"min_context": str(10**30)}, "min_context"),
+    ({"min_context": "0.5"}, "min_context"),
+    ({"min_context": ""}, "min_context"),
+    ({"max_input_cost": "1e30"}, "max_input_cost"),
+    ({"min_safety": "99"}, "min_safety"),
+    ({"include_inactive": "null"}, "include_inactive"),
+    ({"max_input_cost": "cheap"}, "max_input_cost"),
+    ({"max_output_cost": "-1"}, "max_output_cost"),
+    ({"min_safety": "NaN"}, "min_safety"),
+    ({"category": "telepathy"}, "category"),
+    ({"provider": "acme"}, "provider"),
+    ({"capability": "telepathy"}, "capability"),
+    ({"is_free": "maybe"}, "is_free"),
+    ({"usable": "2"}, "usable"),
+    ({"search": "x" * 201}, "search"),
+]
+
+
+@pytest.mark.parametrize(("params", "field"), BAD_LIST_QUERIES)
+def test_bad_list_query_parameters_are_a_400_naming_the_parameter(reader, params, field):
+    assert_error(reader.get("/api/v1/models/", params), 400, field)
+
+
+@pytest.mark.parametrize("params", [{"min_context": str(10**9)}, {"max_input_cost": "1000000"}, {"min_safety": "1"},
+                                    {"ordering": "staff_notes"}, {"source": "x" * 2000}])  # fmt: skip
+def test_extreme_but_well_formed_list_queries_answer_200(reader, params):
+    LLMModelFactory()
+    response = reader.get("/api/v1/models/", params)
+    assert response.status_code == 200 and "results" in response.json()
+
+
+def test_a_page_past_the_end_is_a_404_in_the_error_shape(reader):
+    LLMModelFactory()
+    assert_error(reader.get("/api/v1/models/", {"page": "99"}), 404)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"input_tokens": "-1"}, "input_tokens"),
+        ({"input_tokens": "abc"}, "input_tokens"),
+        ({"input_tokens": "1.5"}, "input_tokens"),
+        ({"output_tokens": str(10**10)}, "output_tokens"),
+        ({"output_tokens": "NaN"}, "output_tokens"),
+        ({"tokens": "5"}, "tokens"),
+    ],
+)
+def test_bad_cost_queries_are_a_400_naming_the_parameter(reader, params, field):
+    model = LLMModelFactory()
+    assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", params), 400, field)
+
+
+@pytest.mark.parametrize("pk", ["999999", "abc", "99999999999999999999999"])
+def test_unknown_model_ids_are_a_404_in_the_error_shape(reader, pk):
+    assert_error(reader.get(f"/api/v1/models/{pk}/"), 404)
+    assert_error(reader.get(f"/api/v1/models/{pk}/cost/"), 404)
+
+
+BAD_SELECT_BODIES = [
+    ({"unknown": 1}, "unknown"),
+    ({"min_context": "abc"}, "min_context"),
+    ({"min_context": True}, "min_context"),
+    ({"min_context": -1}, "min_context"),
+    ({"min_context": 10**12}, "min_context"),
+    ({"min_output_tokens": 1.5}, "min_output_tokens"),
+    ({"max_input_cost": "NaN"}, "max_input_cost"),
+    ({"max_input_cost": "Infinity"}, "max_input_cost"),
+    ({"max_output_cost": "-0.5"}, "max_output_cost"),
+    ({"max_output_cost": "1" * 30}, "max_output_cost"),
+    ({"category": None}, "category"),
+    ({"category": {"nested": "object"}}, "category"),
+    ({"strategy": "random"}, "strategy"),
+    ({"fallbacks": 11}, "fallbacks"),
+    ({"fallbacks": -1}, "fallbacks"),
+    ({"free_only": "maybe"}, "free_only"),
+    ({"capabilities": "vision"}, "capabilities"),
+    ({"capabilities": ["telepathy"]}, "capabilities"),
+    ({"capabilities": [["vision"]]}, "capabilities"),
+    ({"preferred": ["x" * 600]}, "preferred"),
+    ({"preferred": ["m"] * 21}, "preferred"),
+    ({"providers": ["p"] * 51}, "providers"),
+    ({"exclude_providers": [None]}, "exclude_providers"),
+    ({"min_safety": "1.5"}, "min_safety"),
+    ({"input_tokens": -3}, "input_tokens"),
+    ({"input_tokens": "5"}, "input_tokens"),
+    ({"max_input_cost": 2.5}, "max_input_cost"),
+    ({"preferred": [0]}, "preferred"),
+    ({"preferred": [""]}, "preferred"),
+    ({"free_only": 1}, "free_only"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), BAD_SELECT_BODIES)
+def test_bad_selection_requests_get_a_400_naming_the_field(reader, body, field):
+    assert_error(reader.post("/api/v1/select/", body, format="json"), 400, field)
+
+
+MALFORMED = [
+    ("[" * 1000 + "]" * 1000, "application/json", 400),
+    ('{"a":' * 1000 + "1" + "}" * 1000, "application/json", 400),
+    ('{"category": ' + "[" * 30 + "]" * 30 + "}", "application/json", 400),
+    ("[1, 2]", "application/json", 400),
+    ("null", "application/json", 400),
+    ('"chat"', "application/json", 400),
+    ('{"category": ', "application/json", 400),
+    ('{"max_input_cost": NaN}', "application/json", 400),
+    ('{"max_input_cost": 1e400}', "application/json", 400),
+    (b'{"category": "\xff"}', "application/json", 400),
+    ("category=chat", "text/plain", 415),
+    ("category=chat", "application/x-www-form-urlencoded", 415),
+    ('{"preferred": ["' + "x" * 70000 + '"]}', "application/json", 413),
+]
+
+
+@pytest.mark.parametrize(("raw", "content_type", "status"), MALFORMED)
+def test_malformed_selection_bodies_never_5xx(reader, raw, content_type, status):
+    assert_error(reader.generic("POST", "/api/v1/select/", raw, content_type=content_type), status)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "field"),
+    [
+        ('{"source": "../etc"}', 400, "source"),
+        ('{"source": "static", "force": true}', 400, "force"),
+        ("[]", 400, "non_field_errors"),
+        ("[" * 1000 + "]" * 1000, 400, None),
+        ('{"source": "nope"}', 404, None),
+    ],
+)
+def test_bad_sync_triggers_are_4xx(staff, raw, status, field):
+    SourceFactory(name="static", kind="static")
+    assert_error(staff.generic("POST", "/api/v1/sync/", raw, content_type="application/json"), status, field)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_the_catalog_is_read_only_405(reader, method):
+    model = LLMModelFactory()
+    path = "/api/v1/models/" if method == "post" else f"/api/v1/models/{model.pk}/"
+    assert assert_error(getattr(reader, method)(path, {}, format="json"), 405)["code"] == "method_not_allowed"
+    assert_error(reader.get("/api/v1/select/"), 405)

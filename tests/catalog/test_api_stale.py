@@ -1,0 +1,94 @@
+"""The database is down: reads answer from the last good snapshot (then disk, then the static catalog), marked
+stale; writes answer 503 JSON."""
+
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+
+from catalog.models import LLMModel
+from catalog.snapshot import SNAPSHOT_FILE, snapshot_get, snapshot_reset
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def database_down():
+    """Every SQL statement fails, as when PostgreSQL is unreachable."""
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
+        yield
+
+
+def assert_stale(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.content
+    assert response["X-Catalog-Stale"] == "1"
+    body = response.json()
+    assert body["stale"] is True
+    return body
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def test_list_detail_cost_and_select_answer_from_the_last_snapshot(reader, staff, var_dir, real_catalog):
+    snapshot_get()
+    model = LLMModel.objects.get(model="deepseek/deepseek-chat")
+    with database_down():
+        listed = assert_stale(reader.get("/api/v1/models/", {"page_size": 10}))
+        detail = assert_stale(reader.get(f"/api/v1/models/{model.pk}/"))
+        cost = reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": 1_000_000})
+        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat"}, format="json"))
+        trigger = staff.post("/api/v1/sync/", {}, format="json")
+        history = staff.get("/api/v1/sync-runs/")
+    assert listed["count"] == 421 and len(listed["results"]) == 10 and listed["next"]
+    assert detail["model"] == "deepseek/deepseek-chat" and detail["id"] == model.pk
+    assert cost.status_code == 200 and cost.json()["input_cost"] == "0.2574"
+    assert selected["selected"]["category"] == "chat" and selected["considered"] == 421
+    for response in (trigger, history):
+        assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"
+
+
+def test_stale_list_applies_the_same_filters(reader, var_dir, real_catalog):
+    params = {"category": "chat", "capability": ["vision", "function_calling"], "max_input_cost": "1",
+              "search": "gpt", "page_size": 200}  # fmt: skip
+    live = reader.get("/api/v1/models/", params).json()
+    snapshot_get()
+    with database_down():
+        stale = assert_stale(reader.get("/api/v1/models/", params))
+        bad = reader.get("/api/v1/models/", {"min_context": "abc"})
+        missing = reader.get("/api/v1/models/999999/")
+    assert live["count"] > 0 and {e["id"] for e in stale["results"]} == {e["id"] for e in live["results"]}
+    assert bad.status_code == 400 and "min_context" in bad.json()["error"]["fields"]
+    assert missing.status_code == 404
+
+
+def test_a_new_process_reads_the_snapshot_saved_on_disk(reader, var_dir, real_catalog):
+    snapshot_get()
+    assert (var_dir / SNAPSHOT_FILE).exists()
+    snapshot_reset()  # as if this process had just started
+    model = LLMModel.objects.get(model="deepseek/deepseek-chat")
+    with database_down():
+        detail = assert_stale(reader.get(f"/api/v1/models/{model.pk}/"))
+        assert snapshot_get().origin == "disk"
+    assert detail["id"] == model.pk and detail["source"] == "static"
+
+
+def test_with_no_snapshot_at_all_the_static_catalog_is_served(reader, var_dir):
+    with database_down():
+        listed = assert_stale(reader.get("/api/v1/models/", {"search": "deepseek/deepseek-chat"}))
+        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat"}, format="json"))
+        assert snapshot_get().origin == "static"
+    assert listed["count"] >= 1 and all(e["id"] < 0 for e in listed["results"])  # never a database id
+    assert selected["selected"] and selected["considered"] == 421
+
+
+def test_selection_does_not_count_static_picks_toward_popularity(reader, var_dir):
+    from catalog import usage
+
+    with database_down():
+        reader.post("/api/v1/select/", {"category": "chat"}, format="json")
+    assert not usage._pending
