@@ -1,0 +1,1 @@
+"""Source adapters: one per Source.kind, registered in base.ADAPTERS."""

@@ -1,0 +1,74 @@
+"""The adapter protocol and the registry mapping Source.kind to an adapter class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from modelsync.records import ParseResult
+
+if TYPE_CHECKING:
+    from modelsync.http import UpstreamClient
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """What an adapter needs to know about its source; the key is read from the environment by name."""
+
+    name: str
+    kind: str
+    base_url: str
+    api_key: str = ""  # resolved from Source.api_key_env at call time; never logged or stored
+    recommended_patterns: tuple[str, ...] = ()
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key)
+
+    def __repr__(self) -> str:  # keep the key out of tracebacks and logs
+        return f"SourceConfig(name={self.name!r}, kind={self.kind!r}, base_url={self.base_url!r})"
+
+
+class SourceAdapter(Protocol):
+    """fetch() does the I/O and returns raw payloads; parse() is pure and turns them into records."""
+
+    kind: str
+
+    def __init__(self, config: SourceConfig) -> None: ...
+
+    def fetch(self, client: UpstreamClient) -> dict[str, object]:
+        """Call the upstream; raise UpstreamError/PayloadError; return the decoded payloads by endpoint."""
+        ...
+
+    def parse(self, payloads: dict[str, object]) -> ParseResult:
+        """Pure: payloads -> records and findings. Raises PayloadError only when the whole shape is wrong."""
+        ...
+
+
+ADAPTERS: dict[str, type[SourceAdapter]] = {}
+
+
+def register(cls: type[SourceAdapter]) -> type[SourceAdapter]:
+    ADAPTERS[cls.kind] = cls
+    return cls
+
+
+def adapter_for(config: SourceConfig) -> SourceAdapter:
+    # Import the adapter modules so their @register decorators run.
+    from modelsync.adapters import litellm, ollama, openai, openrouter, static  # noqa: F401
+
+    return ADAPTERS[config.kind](config)
+
+
+class HttpAdapter:
+    """An adapter whose fetch() is one GET per entry of `endpoints` (payload name -> path under base_url)."""
+
+    kind: str
+    endpoints: dict[str, str]
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+
+    def fetch(self, client: UpstreamClient) -> dict[str, object]:
+        base = self.config.base_url.rstrip("/")
+        return {name: client.get_json(f"{base}{path}") for name, path in self.endpoints.items()}

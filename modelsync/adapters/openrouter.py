@@ -1,0 +1,142 @@
+"""OpenRouter's /api/v1/models: prices are per-token strings, "-1" is variable, ":free" ids are free."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from modelsync.adapters.base import HttpAdapter, SourceConfig, register
+from modelsync.normalize import (
+    as_dict,
+    as_int,
+    build_records,
+    clean_text,
+    derive_tags,
+    display_name,
+    is_positive_price,
+    iso_datetime,
+    mapped,
+    matches_any,
+    payload_items,
+    pricing,
+    provider_for,
+    require_id,
+    str_list,
+)
+from modelsync.records import Finding, ModelRecord, ParseResult
+
+if TYPE_CHECKING:
+    pass
+
+PARAMETER_CAPABILITIES = {
+    "tools": "function_calling",
+    "parallel_tool_calls": "parallel_function_calling",
+    "structured_outputs": "json_schema",
+    "response_format": "json_schema",
+    "reasoning": "reasoning",
+    "include_reasoning": "reasoning",
+    "web_search_options": "web_search",
+}
+INPUT_CAPABILITIES = {"image": "vision", "audio": "audio_input", "file": "pdf_input"}
+# A priced extra means the model offers it: cached prompt reads, built-in web search.
+TEXT = ("text",)
+PRICE_CAPABILITIES = {"input_cache_read": "prompt_caching", "web_search": "web_search"}
+
+
+@register
+class OpenRouterAdapter(HttpAdapter):
+    """GET {base_url}/models, e.g. https://openrouter.ai/api/v1/models."""
+
+    kind = "openrouter"
+    endpoints = {"models": "/models"}
+
+    def parse(self, payloads: dict[str, object]) -> ParseResult:
+        return parse_models(payloads.get("models"), self.config)
+
+
+def parse_models(payload: object, config: SourceConfig) -> ParseResult:
+    """The whole /models document -> one record per id, and findings for items that are not models."""
+    items = payload_items(payload, "data", endpoint="/models")
+    return build_records(items, lambda item: parse_model(item, config))
+
+
+def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[Finding]]:
+    """One /models item -> a record and its findings; raises InvalidItem (or a type error) when it is no model."""
+    if not isinstance(item, dict):
+        raise TypeError("not an object")
+    model_id = require_id(item.get("id"))
+    architecture, prices = as_dict(item.get("architecture")), as_dict(item.get("pricing"))
+    # Missing price keys mean 0 since 2026; the ":free" suffix is OpenRouter itself saying free.
+    price_fields, findings = pricing(
+        model_id, prices.get("prompt", "0"), prices.get("completion", "0"), source_says_free=model_id.endswith(":free")
+    )
+    inputs, outputs = _modalities(architecture)
+    capabilities = _capabilities(item, inputs, outputs, prices)
+    context = as_int(item.get("context_length"))
+    provider, raw = provider_for(model_id.split("/", 1)[0] if "/" in model_id else "", model_id)
+    record = ModelRecord(
+        external_id=model_id,
+        model=model_id,
+        display_name=clean_text(item.get("name"), 255) or display_name(model_id),
+        provider=provider,
+        provider_raw=raw,
+        category=_category(inputs, outputs),
+        capabilities=capabilities,
+        tags=derive_tags(is_free=price_fields.get("is_free", False), capabilities=capabilities, context_window=context),
+        context_window=context,
+        max_output_tokens=as_int(as_dict(item.get("top_provider")).get("max_completion_tokens")),
+        requires_api_key=True,
+        api_key_available=config.has_api_key,
+        is_recommended=matches_any(model_id, config.recommended_patterns),
+        is_alias=model_id.startswith("~"),  # "~vendor/x-latest" follows whatever model is newest
+        expires_at=iso_datetime(item.get("expiration_date")),
+        details=_details(item),
+        **price_fields,
+    )
+    return record, findings
+
+
+def _modalities(architecture: dict) -> tuple[frozenset[str], frozenset[str]]:
+    """(inputs, outputs); items without the lists fall back to the "text+image->text" modality string."""
+    inputs, outputs = str_list(architecture.get("input_modalities")), str_list(architecture.get("output_modalities"))
+    modality = architecture.get("modality")
+    if not (inputs or outputs) and isinstance(modality, str) and "->" in modality:
+        left, right = modality.split("->", 1)
+        inputs, outputs = tuple(left.split("+")), tuple(right.split("+"))
+    return frozenset(inputs or TEXT), frozenset(outputs or TEXT)
+
+
+def _capabilities(item: dict, inputs: frozenset[str], outputs: frozenset[str], prices: dict) -> tuple[str, ...]:
+    found = mapped(item.get("supported_parameters"), PARAMETER_CAPABILITIES)
+    for modality in inputs & INPUT_CAPABILITIES.keys():
+        found.add(INPUT_CAPABILITIES[modality])
+    if "audio" in outputs:
+        found.add("audio_output")
+    for key, capability in PRICE_CAPABILITIES.items():
+        value = prices.get(key)
+        if value is not None and value != "0" and value.__class__ is str and is_positive_price(value):
+            found.add(capability)
+    return tuple(sorted(found))
+
+
+def _category(inputs: frozenset[str], outputs: frozenset[str]) -> str:
+    if "embeddings" in outputs:
+        return "embedding"
+    if "rerank" in outputs:
+        return "rerank"
+    if "transcription" in outputs or ("text" in outputs and inputs == {"audio"}):
+        return "audio_transcription"
+    if "text" in outputs:
+        return "chat"
+    if "image" in outputs:
+        return "image_generation"
+    if "speech" in outputs or "audio" in outputs:
+        return "audio_speech"
+    return "other"  # e.g. video
+
+
+def _details(item: dict) -> dict:
+    """Allow-listed, plain-text facts; the rest of the item (benchmarks, links…) is not copied."""
+    details = {"description": clean_text(item.get("description"))}
+    if slug := clean_text(item.get("canonical_slug"), 200):
+        details["canonical_slug"] = slug
+    return details

@@ -1,0 +1,170 @@
+"""Sources and sync history in admin: "Sync now" buttons and a "Sync selected" action call one trigger service."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from django_celery_beat.models import PeriodicTask
+
+from modelsync.connection import source_test_connection
+from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
+from modelsync.models import ModelChange, Source, SyncRun
+from modelsync.triggers import sync_request
+
+RUN_SYNC = "modelsync.run_sync"
+
+
+def _request_syncs(request, sources) -> list[SyncRun]:
+    runs = [sync_request(source=source, trigger=SyncRun.Trigger.ADMIN, user=request.user) for source in sources]
+    skipped = [run for run in runs if run.status == SyncRun.Status.SKIPPED]
+    queued = len(runs) - len(skipped)
+    if queued:
+        messages.success(request, f"Queued {queued} sync{'s' if queued != 1 else ''}.")
+    for run in skipped:
+        messages.warning(request, f"{run.source}: skipped, a sync is already in flight ({run.error_message}).")
+    if not runs:
+        messages.warning(request, "No enabled source to sync.")
+    return runs
+
+
+def _runs_page(runs: list[SyncRun]):
+    """One run: its page; several: the run list filtered to them; none: back to the sources."""
+    if len(runs) == 1:
+        return redirect("admin:modelsync_syncrun_change", runs[0].pk)
+    if not runs:
+        return redirect("admin:modelsync_source_changelist")
+    ids = ",".join(str(run.pk) for run in runs)
+    return redirect(f"{reverse('admin:modelsync_syncrun_changelist')}?id__in={ids}")
+
+
+def _sync_schedule() -> PeriodicTask | None:
+    return PeriodicTask.objects.filter(name=SYNC_ALL_NAME, enabled=True).select_related("interval").first()
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "base_url", "enabled", "last_run_at", "last_success_at", "consecutive_failures",
+                    "healthy", "next_run")  # fmt: skip
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "base_url")
+    readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at")
+    actions = ("sync_selected",)
+
+    change_form_template = "admin/modelsync/source/change_form.html"
+
+    def get_urls(self):
+        # POST only; admin_view sends anonymous and non-staff users to the login page.
+        sync_all = self.admin_site.admin_view(require_POST(self.sync_all_view))
+        test = self.admin_site.admin_view(require_POST(self.test_connection_view))
+        return [
+            path("sync-all/", sync_all, name="modelsync_source_sync_all"),
+            path("<int:source_id>/test-connection/", test, name="modelsync_source_test_connection"),
+            *super().get_urls(),
+        ]
+
+    def test_connection_view(self, request, source_id: int):
+        source = self.get_object(request, str(source_id))
+        if source is None or not self.has_change_permission(request, source):
+            raise PermissionDenied
+        for check in source_test_connection(source=source):
+            level = messages.SUCCESS if check.ok else messages.ERROR
+            messages.add_message(request, level, f"{check.name}: {check.detail}")
+        return redirect("admin:modelsync_source_change", source.pk)
+
+    def sync_all_view(self, request):
+        if not self.has_run_sync_permission(request):
+            raise PermissionDenied
+        return _runs_page(_request_syncs(request, Source.objects.filter(enabled=True)))
+
+    @admin.action(description="Sync selected sources", permissions=["run_sync"])
+    def sync_selected(self, request, queryset):
+        return _runs_page(_request_syncs(request, queryset))
+
+    def has_run_sync_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and request.user.has_perm(RUN_SYNC)
+
+    @admin.display(description="healthy", boolean=True)
+    def healthy(self, obj: Source) -> bool:
+        return obj.is_healthy
+
+    @admin.display(description="next scheduled run")
+    def next_run(self, obj: Source) -> str:
+        task = _sync_schedule()
+        if not (obj.enabled and task and task.interval):
+            return "not scheduled"
+        last = task.last_run_at or obj.last_run_at
+        every = f"every {task.interval.every} {task.interval.period}"
+        text = f"{every}, next ≈ {last + task.interval.schedule.run_every:%Y-%m-%d %H:%M:%S}" if last else every
+        # Staff change the interval (or pause it) on django-celery-beat's own admin page for the task.
+        link = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+        return format_html('<a href="{}" title="edit the schedule">{}</a>', link, text)
+
+
+PRICE_FIELDS = ("input_cost_per_mtok", "output_cost_per_mtok", "pricing_status")
+
+
+class ModelChangeInline(admin.TabularInline):
+    """The run's per-model changes, old → new per field; price changes stand out."""
+
+    model = ModelChange
+    fields = ("llm_model", "kind", "what_changed")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("llm_model")
+
+    @admin.display(description="old → new")
+    def what_changed(self, obj: ModelChange):
+        rows = sorted(obj.changes.items(), key=lambda item: item[0] not in PRICE_FIELDS)
+        return (
+            format_html_join(
+                "",
+                '<div class="{}"><code>{}</code>: {} → {}</div>',
+                (("ms-price" if name in PRICE_FIELDS else "", name, old, new) for name, (old, new) in rows),
+            )
+            or "—"
+        )
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "source", "trigger", "status", "created_at", "duration_ms", *SyncRun.COUNTERS, "error_kind")
+    list_filter = ("status", "trigger", "source")
+    list_select_related = ("source",)
+    inlines = [ModelChangeInline]
+    change_form_template = "admin/modelsync/syncrun/change_form.html"
+    change_list_template = "admin/modelsync/syncrun/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what happened: read-only
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may start a sync lands on its run page, so they may read the runs.
+        return super().has_view_permission(request, obj) or request.user.has_perm(RUN_SYNC)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or request.user.has_perm(RUN_SYNC)
+
+    def lookup_allowed(self, lookup, value, request=None):  # "Sync now" links to ?id__in=<the new runs>
+        return lookup == "id__in" or super().lookup_allowed(lookup, value, request)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # the page refreshes itself while a run on it has not finished
+            response.context_data["has_unfinished_runs"] = any(not run.is_finished for run in changelist.result_list)
+        return response

@@ -1,0 +1,182 @@
+"""Sources, sync runs and the per-model changes each run made."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+ENV_VAR_NAME = RegexValidator(
+    r"^[A-Z][A-Z0-9_]{0,127}$",
+    "Enter the *name* of an environment variable (e.g. LITELLM_API_KEY), never the key itself.",
+)
+
+
+def _patterns(text: str) -> list[str]:
+    return [line.strip() for line in re.split(r"[\n,]", text) if line.strip()]
+
+
+class Source(models.Model):
+    """One upstream the catalog is pulled from; its key stays in the environment."""
+
+    class Kind(models.TextChoices):
+        LITELLM = "litellm", "LiteLLM proxy"
+        OPENROUTER = "openrouter", "OpenRouter"
+        OPENAI = "openai", "OpenAI-compatible"
+        OLLAMA = "ollama", "Ollama"
+        STATIC = "static", "Static snapshot"
+
+    name = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    base_url = models.CharField(
+        max_length=500, blank=True, help_text="Upstream base URL; for a static source, an optional JSON file path."
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=128,
+        blank=True,
+        validators=[ENV_VAR_NAME],
+        help_text="Name of the environment variable that holds the key. The key itself is never stored.",
+    )
+    enabled = models.BooleanField(default=True)
+    include_patterns = models.TextField(blank=True, help_text="Glob patterns on the model name, one per line.")
+    exclude_patterns = models.TextField(blank=True, help_text="Glob patterns; an exclude wins over an include.")
+    auto_publish = models.BooleanField(default=True, help_text="Offer new models at once; otherwise they start hidden.")
+
+    # Health, maintained by the sync service.
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("run_sync", "Can start a sync")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind not in (self.Kind.STATIC,) and not self.base_url:
+            raise ValidationError({"base_url": "A base URL is required for this kind of source."})
+        if self.base_url and "@" in self.base_url.split("://", 1)[-1].split("/", 1)[0]:
+            raise ValidationError({"base_url": "Put credentials in the API key variable, not in the URL."})
+
+    @property
+    def include_list(self) -> list[str]:
+        return _patterns(self.include_patterns)
+
+    @property
+    def exclude_list(self) -> list[str]:
+        return _patterns(self.exclude_patterns)
+
+    @property
+    def is_healthy(self) -> bool:
+        return self.consecutive_failures < settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES
+
+
+class SyncRun(models.Model):
+    """One pull of one source: what happened, what it counted, and why it stopped if it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        PARTIAL = "partial"
+        FAILED = "failed"
+        REFUSED = "refused"
+        SKIPPED = "skipped"
+
+    class Trigger(models.TextChoices):
+        BEAT = "beat"
+        ADMIN = "admin"
+        API = "api"
+        CLI = "cli"
+
+    FINISHED = (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.REFUSED, Status.SKIPPED)
+    COUNTERS = ("seen", "created", "updated", "unchanged", "deactivated", "reactivated", "invalid")
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=8, choices=Trigger.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dry_run = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    reactivated = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+
+    error_kind = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True, help_text="Plain words; never a secret.")
+    findings = models.JSONField(default=list, blank=True, help_text="Validation findings (capped).")
+    plan = models.JSONField(default=dict, blank=True, help_text="The would-be plan of a refused or dry run.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source", "-created_at"], name="syncrun_source_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.pk} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    def counters(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNTERS}
+
+    @classmethod
+    def skipped_fields(cls, *, error_kind: str, message: str) -> dict:
+        """The fields of a run that did not sync because another run does or did: finished at once, no time spent."""
+        now = timezone.now()
+        return {"status": cls.Status.SKIPPED, "started_at": now, "finished_at": now, "duration_ms": 0,
+                "error_kind": error_kind, "error_message": message}  # fmt: skip
+
+
+class ModelChange(models.Model):
+    """What one run did to one catalog entry; `changes` maps field -> [old, new]."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DEACTIVATED = "deactivated"
+        REACTIVATED = "reactivated"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="changes")
+    llm_model = models.ForeignKey("catalog.LLMModel", on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["llm_model", "-created_at"], name="modelchange_model_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.llm_model_id} in run {self.run_id}"
+
+
+class SyncLease(models.Model):
+    """The per-source run lock where no PostgreSQL advisory lock is available: a row with an expiry."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, primary_key=True, related_name="lease")
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.source_id} held by {self.holder} until {self.expires_at:%H:%M:%S}"

@@ -1,0 +1,29 @@
+"""Sources created from the environment at start-up (SPEC §4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from modelsync.models import Source
+
+
+def sources_ensure_from_env() -> list[Source]:
+    """Create or update the sources the environment names; with none at all, the bundled `static` source."""
+    ensured = []
+    if settings.LITELLM_PROXY_URL:
+        ensured.append(_ensure("litellm", Source.Kind.LITELLM, settings.LITELLM_PROXY_URL, "LITELLM_API_KEY"))
+    if settings.OPENROUTER_ENABLED:
+        ensured.append(
+            _ensure("openrouter", Source.Kind.OPENROUTER, settings.OPENROUTER_BASE_URL, "OPENROUTER_API_KEY")
+        )
+    if not ensured and not Source.objects.exists():
+        ensured.append(_ensure("static", Source.Kind.STATIC, "", ""))
+    return ensured
+
+
+def _ensure(name: str, kind: str, base_url: str, api_key_env: str) -> Source:
+    source = Source.objects.filter(name=name).first() or Source(name=name, kind=kind)
+    source.base_url, source.api_key_env = base_url.rstrip("/"), api_key_env
+    source.full_clean()
+    source.save()
+    return source

@@ -1,0 +1,72 @@
+"""Celery tasks: take ids, load rows, call one service. Re-running one is harmless."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+if TYPE_CHECKING:
+    from modelsync.models import SyncRun
+
+logger = logging.getLogger("modelsync.tasks")
+
+# Only a lost connection to the database is retried here: the upstream HTTP calls already retry 429/5xx with
+# backoff inside the run (modelsync/http.py), and a failed run is recorded, not raised.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
+
+
+@shared_task(
+    name="modelsync.source_sync_task",
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=3,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+)
+def source_sync_task(run_id: int) -> None:
+    """Run the queued SyncRun `run_id` (created by modelsync.triggers.sync_request); gone or not queued: nothing."""
+    from modelsync.models import SyncRun
+    from modelsync.services import source_sync
+
+    run = SyncRun.objects.select_related("source", "triggered_by").filter(pk=run_id).first()
+    if run is None or run.status != SyncRun.Status.QUEUED:
+        logger.info("sync_task run=%s nothing to do (%s)", run_id, run.status if run else "gone")
+        return
+    if covering := _covering_run(run):
+        _skip_as_covered(run, covering)
+        return
+    source_sync(source=run.source, trigger=run.trigger, user=run.triggered_by, run=run)
+
+
+def _covering_run(run: SyncRun) -> SyncRun | None:
+    """A run of the same source that started after `run` was requested and succeeded: it already did the job."""
+    from modelsync.models import SyncRun
+
+    done = (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL)
+    later = SyncRun.objects.filter(source_id=run.source_id, status__in=done, dry_run=False)
+    return later.filter(started_at__gte=run.created_at).exclude(pk=run.pk).order_by("-id").first()
+
+
+def _skip_as_covered(run: SyncRun, covering: SyncRun) -> None:
+    from modelsync.models import SyncRun
+
+    message = f"run #{covering.pk} synced this source after this run was requested"
+    # Conditional update: a concurrent redelivery of the same message cannot skip a run that already started.
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
+        **SyncRun.skipped_fields(error_kind="already_synced", message=message)
+    )
+    logger.info("sync_run source=%s run=%s status=skipped error_kind=already_synced", run.source.name, run.pk)
+
+
+@shared_task(name="modelsync.sources_sync_all_task", ignore_result=True)
+def sources_sync_all_task() -> None:
+    """What beat runs: a sync request for every enabled source. Not retried: beat's next tick is the retry."""
+    from modelsync.models import Source, SyncRun
+    from modelsync.triggers import sync_request
+
+    for source in Source.objects.filter(enabled=True):
+        sync_request(source=source, trigger=SyncRun.Trigger.BEAT)

@@ -1,0 +1,182 @@
+"""The "Sync now" buttons and the "Sync selected" action: who may press them, what they queue, where they land."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from modelsync import triggers
+from modelsync.models import ModelChange, SyncRun
+from tests.factories import LLMModelFactory, SourceFactory, SyncRunFactory
+
+pytestmark = pytest.mark.django_db
+SYNC_ALL = "/admin/modelsync/source/sync-all/"
+SOURCES = "/admin/modelsync/source/"
+
+
+@pytest.fixture(autouse=True)
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr(triggers.source_sync_task, "delay", lambda *args, **kwargs: messages.append(args))
+    return messages
+
+
+@pytest.fixture
+def sources():
+    return [SourceFactory(name="litellm"), SourceFactory(name="openrouter"), SourceFactory(name="off", enabled=False)]
+
+
+def _user(django_user_model, name, *, staff, perms=()):
+    user = django_user_model.objects.create_user(name, password="pw", is_staff=staff)
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def _client(user=None, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if user:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def operator(django_user_model):
+    """Staff with the custom permission and read access to sources and models, nothing else."""
+    return _user(django_user_model, "operator", staff=True, perms=("run_sync", "view_source", "view_llmmodel"))
+
+
+@pytest.fixture
+def onlooker(django_user_model):
+    return _user(django_user_model, "onlooker", staff=True, perms=("view_source", "view_llmmodel"))
+
+
+@pytest.mark.parametrize("who", ["anonymous", "non-staff"])
+def test_sync_now_sends_strangers_to_the_login_page(who, sources, django_user_model):
+    user = _user(django_user_model, "visitor", staff=False, perms=("run_sync",)) if who == "non-staff" else None
+    response = _client(user).post(SYNC_ALL)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_now_is_forbidden_to_staff_without_the_permission(sources, onlooker):
+    assert _client(onlooker).post(SYNC_ALL).status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+def test_get_never_triggers(sources, operator):
+    assert _client(operator).get(SYNC_ALL).status_code == 405
+    assert not SyncRun.objects.exists()
+
+
+def test_post_without_csrf_token_is_refused(sources, operator):
+    assert _client(operator, enforce_csrf_checks=True).post(SYNC_ALL).status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_now_queues_every_enabled_source_and_lands_on_the_new_runs(
+    sources, operator, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(operator).post(SYNC_ALL)
+    runs = SyncRun.objects.order_by("id")
+    assert [(run.source.name, run.status, run.trigger, run.triggered_by) for run in runs] == [
+        ("litellm", "queued", "admin", operator),
+        ("openrouter", "queued", "admin", operator),
+    ]
+    assert sorted(sent) == [(run.pk,) for run in runs]
+    ids = ",".join(str(run.pk) for run in runs)
+    assert response.status_code == 302 and response["Location"] == f"/admin/modelsync/syncrun/?id__in={ids}"
+    page = _client(operator).get(response["Location"])
+    assert page.status_code == 200 and 'http-equiv="refresh"' in page.content.decode()
+
+
+def test_single_source_lands_on_its_run_page_which_refreshes_until_finished(operator):
+    source = SourceFactory(name="only")
+    response = _client(operator).post(SYNC_ALL)
+    run = SyncRun.objects.get(source=source)
+    assert response["Location"] == reverse("admin:modelsync_syncrun_change", args=[run.pk])
+    page = _client(operator).get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in page and 'data-status="queued"' in page
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.SUCCEEDED, seen=7, created=7)
+    page = _client(operator).get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page and 'data-status="succeeded"' in page and "<b>7</b>created" in page
+
+
+def test_a_second_press_while_in_flight_says_it_was_skipped(operator):
+    source = SourceFactory(name="only")
+    first = SyncRunFactory(source=source, status=SyncRun.Status.QUEUED)
+    response = _client(operator).post(SYNC_ALL, follow=True)
+    skipped = SyncRun.objects.exclude(pk=first.pk).get()
+    assert skipped.status == SyncRun.Status.SKIPPED
+    assert (
+        f"skipped, a sync is already in flight (run #{first.pk} of this source is queued)" in response.content.decode()
+    )
+
+
+def _action(client, ids):
+    return client.post(SOURCES, {"action": "sync_selected", "_selected_action": [str(pk) for pk in ids]})
+
+
+def test_sync_selected_queues_only_the_selected_sources(sources, operator):
+    response = _action(_client(operator), [sources[1].pk])
+    run = SyncRun.objects.get()
+    assert (run.source, run.status, run.trigger) == (sources[1], "queued", "admin")
+    assert response["Location"] == reverse("admin:modelsync_syncrun_change", args=[run.pk])
+
+
+def test_sync_selected_is_not_offered_to_staff_without_the_permission(sources, onlooker):
+    assert "sync_selected" not in _client(onlooker).get(SOURCES).content.decode()
+    _action(_client(onlooker), [sources[0].pk])
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_selected_is_not_run_for_anonymous_users(sources):
+    response = _action(_client(), [sources[0].pk])
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.parametrize("page", [SOURCES, "/admin/catalog/llmmodel/"])
+def test_sync_now_button_is_shown_only_with_the_permission(page, sources, operator, onlooker):
+    form = f'action="{SYNC_ALL}"'
+    with_perm = _client(operator).get(page).content.decode()
+    assert form in with_perm and "Sync now" in with_perm and "csrfmiddlewaretoken" in with_perm
+    assert form not in _client(onlooker).get(page).content.decode()
+
+
+def test_source_list_shows_health_and_the_next_scheduled_run(operator, settings):
+    from django.core.management import call_command
+
+    call_command("setup_periodic_tasks", stdout=None)
+    SourceFactory(name="flaky", consecutive_failures=settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES)
+    SourceFactory(name="fine")
+    page = _client(operator).get(SOURCES).content.decode()
+    assert page.count('alt="False"') == 1 and page.count('alt="True"') >= 2  # healthy column (+ enabled column)
+    assert f"every {settings.MODELSYNC_SYNC_INTERVAL} seconds" in page
+    assert "consecutive failures" in page.lower()
+
+
+def test_a_refused_run_page_states_the_error_and_the_would_be_plan(operator):
+    run = SyncRunFactory(
+        source=SourceFactory(name="only"),
+        status=SyncRun.Status.REFUSED,
+        error_kind="mass_deactivation",
+        error_message="would deactivate 90 of 100 active models (limit 20%)",
+        plan={"create": 0, "update": 0, "deactivate": 90, "active_before": 100},
+    )
+    page = _client(operator).get(reverse("admin:modelsync_syncrun_change", args=[run.pk])).content.decode()
+    assert "mass_deactivation:</strong> would deactivate 90 of 100" in page
+    assert "deactivate 90 of 100 active models" in page and 'http-equiv="refresh"' not in page
+
+
+def test_run_page_lists_changes_with_prices_first_and_highlighted(admin_client):
+    model = LLMModelFactory()
+    run = SyncRun.objects.create(source=model.source, trigger="cli", status="succeeded", updated=1)
+    ModelChange.objects.create(
+        run=run, llm_model=model, kind="updated",
+        changes={"display_name": ["Old", "New"], "input_cost_per_mtok": ["0.2002", "0.2574"]},
+    )  # fmt: skip
+    page = admin_client.get(reverse("admin:modelsync_syncrun_change", args=[run.pk])).content.decode()
+    price = page.index('class="ms-price"><code>input_cost_per_mtok</code>: 0.2002 → 0.2574')
+    assert price < page.index("<code>display_name</code>: Old → New")

@@ -1,0 +1,66 @@
+"""Sources from the environment (SPEC §4): created and updated idempotently, the static one only when none exist."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from modelsync.models import Source
+from modelsync.sources import sources_ensure_from_env
+
+pytestmark = pytest.mark.django_db
+
+
+def test_litellm_and_openrouter_come_from_the_environment(settings):
+    settings.LITELLM_PROXY_URL = "http://127.0.0.1:4000/"
+    settings.OPENROUTER_ENABLED = True
+    ensured = sources_ensure_from_env()
+    assert [(s.name, s.kind, s.base_url, s.api_key_env) for s in ensured] == [
+        ("litellm", "litellm", "http://127.0.0.1:4000", "LITELLM_API_KEY"),
+        ("openrouter", "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
+    ]
+    assert not Source.objects.filter(name="static").exists()
+
+
+def test_running_it_again_changes_nothing_and_a_new_url_updates_the_row(settings):
+    settings.LITELLM_PROXY_URL = "http://127.0.0.1:4000"
+    first = sources_ensure_from_env()[0]
+    assert sources_ensure_from_env()[0].pk == first.pk and Source.objects.count() == 1
+    settings.LITELLM_PROXY_URL = "http://127.0.0.1:4001"
+    sources_ensure_from_env()
+    assert Source.objects.get().base_url == "http://127.0.0.1:4001"
+
+
+def test_staff_settings_on_an_ensured_source_survive(settings):
+    settings.OPENROUTER_ENABLED = True
+    sources_ensure_from_env()
+    Source.objects.filter(name="openrouter").update(enabled=False, auto_publish=False, exclude_patterns="*:free")
+    sources_ensure_from_env()
+    source = Source.objects.get(name="openrouter")
+    assert (source.enabled, source.auto_publish, source.exclude_patterns) == (False, False, "*:free")
+
+
+def test_with_nothing_configured_the_static_source_is_created_once():
+    assert [(s.name, s.kind) for s in sources_ensure_from_env()] == [("static", "static")]
+    sources_ensure_from_env()
+    assert list(Source.objects.values_list("name", flat=True)) == ["static"]
+
+
+def test_no_static_source_when_one_was_added_in_admin():
+    Source.objects.create(name="mine", kind="openai", base_url="http://127.0.0.1:8001/v1")
+    assert sources_ensure_from_env() == []
+    assert list(Source.objects.values_list("name", flat=True)) == ["mine"]
+
+
+def test_the_key_itself_is_never_stored(settings, monkeypatch):
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-never-stored-123")
+    settings.LITELLM_PROXY_URL = "http://127.0.0.1:4000"
+    sources_ensure_from_env()
+    assert "sk-never-stored-123" not in repr(list(Source.objects.values()))
+
+
+def test_ensure_sources_command_prints_each_source(settings):
+    settings.LITELLM_PROXY_URL = "http://127.0.0.1:4000"
+    out = io.StringIO()
+    call_command("ensure_sources", stdout=out)
+    assert out.getvalue().strip() == "source litellm (litellm) http://127.0.0.1:4000"
