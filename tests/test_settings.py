@@ -1,0 +1,49 @@
+"""Settings: production-safe defaults and one clear line for a missing setting."""
+
+import os
+import subprocess
+import sys
+
+from tests.settings_vars import ROOT
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MODELSYNC_"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_start_up_without_secret_key_stops_with_one_line_naming_it():
+    result = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.production")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DJANGO_SECRET_KEY" in lines[0], result.stderr
+
+
+def test_invalid_integer_setting_names_the_variable():
+    result = _manage("check", DJANGO_SECRET_KEY="x" * 50, MODELSYNC_SYNC_INTERVAL="soon")
+    assert result.returncode != 0
+    assert "MODELSYNC_SYNC_INTERVAL" in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage("shell", "--no-imports", "-c", code, DJANGO_SECRET_KEY="x" * 50)
+    assert result.stdout.strip() == "False", result.stderr
+    result = _manage("shell", "--no-imports", "-c", code, DJANGO_DEBUG="1")
+    assert result.stdout.strip() == "True", result.stderr
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="a-long-random-production-secret-key-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="modelsync.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
