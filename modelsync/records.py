@@ -7,12 +7,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ModelRecord:
-    """One catalog entry as an upstream describes it, normalized; identity is external_id within a source."""
+    """One catalog entry as an upstream describes it, normalized; identity is external_id within a source.
+
+    Treated as immutable (dataclasses.replace() makes changed copies) but not declared frozen: a frozen
+    dataclass's __init__ pays an object.__setattr__ per field, a fifth of normalizing a model (SPEC §9).
+    """
 
     external_id: str
     model: str
@@ -47,34 +52,37 @@ class ModelRecord:
         return values
 
     def content_hash(self) -> str:
-        """A blake2b digest of a canonical text of the synced values: equal hash = nothing to write.
+        """A sha256 digest of a canonical text of the synced values: equal hash = nothing to write.
 
-        Built field by field (no asdict() deep copy, no JSON of the whole record): a sync hashes every model.
+        The plain fields (text, numbers, flags, tuples of text) go through one C-level repr of a tuple; prices,
+        dates and details are spelled by value, so 1.50 and 1.5 or a reordered dict hash alike. A sync hashes
+        every model it reads, so this is built for speed.
         """
         if not self._hash:
-            parts = [_canonical(getattr(self, name)) for name in _HASHED_FIELDS]
-            digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=32).hexdigest()
-            object.__setattr__(self, "_hash", digest)  # frozen, but the memo is not part of the value
+            prices = map(_decimal_text, _decimal_values(self))
+            parts = (repr(_plain_values(self)), *prices, _datetime_text(self.expires_at), _json_text(self.details))
+            self._hash = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
         return self._hash
 
 
-def _canonical(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 1.50 and 1.5 alike, whatever the database gave back
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
+def _decimal_text(value: Decimal | None) -> str:
+    return "None" if value is None else format(value.normalize(), "f")  # whatever places the database gave back
+
+
+def _datetime_text(value: datetime | None) -> str:
+    return "None" if value is None else value.isoformat()
 
 
 def _json_default(value: Any) -> str:
     if isinstance(value, Decimal):
-        # normalize() so 1.50 and 1.5 hash alike, whatever the database's decimal_places gave back.
-        return format(value.normalize(), "f")
+        return _decimal_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON-serializable: {type(value).__name__}")
+
+
+# One encoder for every record (json.dumps with options builds a new one per call); details hold no cycles.
+_json_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_json_default, check_circular=False).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +108,6 @@ class ParseResult:
 
 
 _HASHED_FIELDS = tuple(name for name in ModelRecord.__dataclass_fields__ if name not in ("external_id", "_hash"))
+_TYPED = {"input_cost_per_mtok", "output_cost_per_mtok", "safety_score", "expires_at", "details"}
+_plain_values = attrgetter(*(name for name in _HASHED_FIELDS if name not in _TYPED))
+_decimal_values = attrgetter("input_cost_per_mtok", "output_cost_per_mtok", "safety_score")
