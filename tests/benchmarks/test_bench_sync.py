@@ -1,16 +1,21 @@
 """SPEC §9 sync budgets (pytest-benchmark; `make bench` prints the table). Correctness is asserted on every run."""
 
+import statistics
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import LLMModel
-from modelsync.adapters.base import SourceConfig
+from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.openrouter import parse_models
+from modelsync.http import UpstreamClient
 from modelsync.models import ModelChange, Source, SyncRun
-from modelsync.services import source_sync
+from modelsync.reconcile import reconcile
+from modelsync.services import _apply, _catalog_rows, _cyclic_gc_paused, source_config, source_sync
+from tests.benchmarks.raw_sql_floor import apply_floor, floor_diff
 from tests.modelsync.conftest import CatalogFile, scaled_openrouter
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
@@ -55,6 +60,62 @@ def test_warm_sync_end_to_end(benchmark, tmp_path, settings, count, budget_s):
     assert run.status == "succeeded"
     assert (run.created, run.updated, run.deactivated) == (count // 100, count // 20, count // 50)
     benchmark.extra_info.update(figure=f"warm sync at {count:,} models (PostgreSQL)", budget=budget_s, unit="s")
+
+
+def _catalog_dump(source: Source) -> list[tuple]:
+    """The catalog as users see it: every synced value and the lifecycle flags, not the write timestamps."""
+    fields = ("external_id", "content_hash", "is_active", "consecutive_misses", "display_name", "input_cost_per_mtok")
+    return list(LLMModel.objects.filter(source=source).order_by("external_id").values_list(*fields))
+
+
+class Rounds:
+    """Every round writes the same diff from the same catalog: the previous round's savepoint is rolled back."""
+
+    def __init__(self) -> None:
+        self.savepoint = None
+
+    def setup(self) -> None:
+        self.rollback()
+        self.savepoint = transaction.savepoint()
+
+    def rollback(self) -> None:
+        if self.savepoint:
+            transaction.savepoint_rollback(self.savepoint)
+            self.savepoint = None
+
+
+@requires_postgres
+@pytest.mark.parametrize("count", [2_000, 20_000])
+def test_the_sync_database_work_against_a_raw_sql_floor(benchmark, tmp_path, settings, count):
+    """SPEC §9: the sync's database phase (its one catalog read, reconcile and the apply statements) against the
+    floor, hand-written SQL writing the same diff with every value prepared. Both must leave the same catalog."""
+    settings.MODELSYNC_MISS_THRESHOLD = 1
+    warm = WarmSync(tmp_path, count)
+    warm.reset()
+    adapter = adapter_for(source_config(warm.source))
+    records = adapter.parse(adapter.fetch(UpstreamClient(api_key=""))).records  # fetch and parse: not the DB
+    run = SyncRun.objects.create(source=warm.source, trigger="cli")
+    diff = floor_diff(warm.source.pk, run, reconcile(_catalog_rows(warm.source), records, miss_threshold=1),
+                      timezone.now())  # fmt: skip
+    rounds, times = Rounds(), []
+    for _ in range(5 if count <= 2_000 else 3):
+        rounds.setup()
+        started = time.perf_counter()
+        apply_floor(diff)
+        times.append(time.perf_counter() - started)
+    floor_catalog = _catalog_dump(warm.source)
+
+    def database_phase():
+        with _cyclic_gc_paused():  # as in source_sync
+            _apply(warm.source, run, reconcile(_catalog_rows(warm.source), records, miss_threshold=1))
+
+    benchmark.pedantic(database_phase, setup=rounds.setup, rounds=len(times))
+    assert _catalog_dump(warm.source) == floor_catalog and len(floor_catalog) == count + count // 100
+    rounds.rollback()
+    floor_s = statistics.median(times)
+    sync_s = benchmark.stats.stats.median if benchmark.stats else floor_s  # --benchmark-disable: one untimed call
+    benchmark.extra_info.update(figure=f"sync DB phase / raw-SQL floor at {count:,} models", budget=2, unit="x",
+                                measured=sync_s / floor_s, floor_s=floor_s, sync_db_s=sync_s)  # fmt: skip
 
 
 @requires_postgres
