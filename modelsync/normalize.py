@@ -164,13 +164,24 @@ def mapped(value: object, mapping: dict[str, str]) -> set[str]:
     return {mapping[key] for key in known}
 
 
-@lru_cache(maxsize=8192)
 def provider_for(raw_provider: str, model_name: str) -> tuple[str, str]:
     """(canonical provider, raw string): a host's name gives way to the vendor its model name reveals."""
+    return _vendor(raw_provider) or _provider_by_name(raw_provider, model_name)
+
+
+@lru_cache(maxsize=1024)
+def _vendor(raw_provider: str) -> tuple[str, str] | None:
+    """The provider a vendor's own name gives, whatever the model (most ids): cached per vendor, not per model."""
+    raw = (raw_provider or "").strip().lower()
+    if raw in PROVIDER_ALIASES and raw not in HOSTS:
+        return PROVIDER_ALIASES[raw], clean_text(raw_provider, 128)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _provider_by_name(raw_provider: str, model_name: str) -> tuple[str, str]:
     raw = (raw_provider or "").strip().lower()
     kept = clean_text(raw_provider, 128)
-    if raw in PROVIDER_ALIASES and raw not in HOSTS:
-        return PROVIDER_ALIASES[raw], kept
     name = model_name.lower().rstrip("/").rsplit("/", 1)[-1]
     for hint, provider in MODEL_HINTS:
         if name.startswith(hint) or f".{hint}" in name or f"-{hint}" in name:
@@ -381,7 +392,7 @@ def _clean_text(text: str, limit: int) -> str:
     return text[:limit]
 
 
-CACHES = (provider_for, display_name, category_for_name, _pricing, is_positive_price, _clean_text, _globs)
+CACHES = (_vendor, _provider_by_name, display_name, category_for_name, _pricing, is_positive_price, _clean_text, _globs)
 
 
 def clear_caches() -> None:
