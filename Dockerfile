@@ -20,4 +20,5 @@ RUN pip install . \
 
 USER modelsync
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# gthread: keep-alive connections (sync workers close each one) and threads that overlap database waits (SPEC §9).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]

@@ -49,16 +49,24 @@ class PricingUnavailableError(APIException):
     default_code = "pricing_unavailable"
 
 
-def catalog_etag(request, version: int) -> str:
+def catalog_etag(path: str, query, version: int) -> str:
     """A strong ETag from the catalog version, the path and the query normalized (parameter order is irrelevant)."""
-    query = urlencode(sorted((key, value) for key, values in request.query_params.lists() for value in values))
-    digest = hashlib.sha256(f"{version}|{request.path}|{query}".encode()).hexdigest()[:32]
+    normalized = urlencode(sorted((key, value) for key, values in query.lists() for value in values))
+    digest = hashlib.sha256(f"{version}|{path}|{normalized}".encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
-def _matches(request, etag: str) -> bool:
-    wanted = parse_etags(request.headers.get("If-None-Match", ""))
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    wanted = parse_etags(if_none_match)
     return "*" in wanted or etag.strip('"') in (tag.removeprefix("W/").strip('"') for tag in wanted)
+
+
+def request_catalog_version(request) -> int:
+    """The version the list fast path (catalog.middleware) already read for this request, else a fresh read."""
+    known = getattr(request, "catalog_version", None)
+    if isinstance(known, DatabaseError):
+        raise known  # it failed a moment ago: straight to the stale answer, not a second wait on the database
+    return catalog_version_get() if known is None else known
 
 
 @extend_schema_view(
@@ -91,8 +99,8 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _cached(self, request, render):
         """304 when the client's ETag still holds; the rendered page cached per ETag; stale if the DB is down."""
         try:
-            etag = catalog_etag(request, catalog_version_get())
-            if _matches(request, etag):
+            etag = catalog_etag(request.path, request.query_params, request_catalog_version(request))
+            if etag_matches(request.headers.get("If-None-Match", ""), etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
             data = cache.get(f"catalog:{etag}")
             if data is None:

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: cached list pages without DRF's per-request work, only when DRF would answer the same (SPEC §9).
+    "catalog.middleware.catalog_list_cache",
 ]
 
 ROOT_URLCONF = "config.urls"
