@@ -2,7 +2,8 @@
 """Prints the SPEC §9 table from pytest-benchmark's JSON: figure, budget, measured, ratio (measured / budget).
 
 Each benchmark names its figure and budget in `benchmark.extra_info` ("figure", "budget", "unit"; optionally
-"measured" when the figure is not the benchmark's own median, e.g. a statement count or a per-model time).
+"measured" when the figure is not the benchmark's own median, e.g. a statement count or a per-model time, and
+"higher_is_better" for throughputs). A figure without a budget is a reference, printed without a verdict.
 """
 
 import json
@@ -13,20 +14,22 @@ UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 def row(bench: dict) -> tuple[str, str, str, str] | None:
     info = bench.get("extra_info", {})
-    if "budget" not in info:
+    if "figure" not in info:
         return None
     unit = info.get("unit", "s")
     measured = info.get("measured")
     if measured is None:  # the benchmark's own median, converted from seconds to the budget's unit
         measured = bench["stats"]["median"] / UNITS[unit]
-    ratio = measured / info["budget"] if info["budget"] else float("inf")
-    verdict = "ok" if ratio <= 1 else "OVER"
-    return (
-        info.get("figure", bench["name"]),
-        f"{info['budget']:g} {unit}",
-        f"{measured:.4g} {unit}",
-        f"{ratio:.2f} {verdict}",
-    )
+    budget = info.get("budget")
+    if budget is None:  # a reference figure, shown beside the budgeted ones
+        return info["figure"], "-", f"{measured:.4g} {unit}", "-"
+    if info.get("higher_is_better"):  # throughput: the ratio is budget / measured, so above 1 is still "over"
+        return info["figure"], f">= {budget:g} {unit}", f"{measured:.4g} {unit}", _verdict(budget / measured)
+    return info["figure"], f"{budget:g} {unit}", f"{measured:.4g} {unit}", _verdict(measured / budget)
+
+
+def _verdict(ratio: float) -> str:
+    return f"{ratio:.2f} {'ok' if ratio <= 1 else 'OVER'}"
 
 
 def main(path: str) -> int:

@@ -1,0 +1,343 @@
+"""SPEC §9: GET /api/v1/models/ under the deployed gunicorn command line (2 workers) and `wrk` on loopback, at 2,000
+models on PostgreSQL: cached ≥ 1,000 req/s, uncached ≥ 120 req/s, side by side with the same page through a plain
+DRF ModelSerializer (tests/benchmarks/list_urls.py) and with 304s and token-authenticated cached pages.
+
+`make bench` runs each for 10 s and asserts the two budgets (the reference rows have none). With benchmarks
+disabled (the default run) each load runs for 1 s as a smoke test: every answer must be a 2xx/3xx, and nothing is
+timed. Reads are anonymous with MODELSYNC_PUBLIC_READ=1, the deployment where a cached page needs no per-user query;
+the token row shows the cost of one. Before the loads, the list middleware's answers are checked against DRF's own
+(test_fast_path_*).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
+from django.core.management import call_command
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from catalog.middleware import catalog_list_cache
+from catalog.models import LLMModel
+from catalog.views import LLMModelViewSet
+from modelsync.models import Source
+from modelsync.services import source_sync
+from tests.conftest import services_required
+from tests.modelsync.conftest import scaled_openrouter
+from tests.modelsync.procs import ROOT, Proc, celery_env
+
+MODELS = 2_000
+PAGE = "/api/v1/models/?page_size=50"
+PLAIN_PAGE = "/bench/plain-models/?page_size=50"
+WRK_ARGS = ["-t2", "-c8"]  # two load threads, eight keep-alive connections
+BUDGET_REQ_PER_S = {"cached": 1_000, "uncached": 120}
+FAST_PATH = "catalog.middleware.catalog_list_cache"
+# Every request a new query string, so neither the page cache nor the view's data cache can answer it.
+UNCACHED_LUA = """
+local threads, counter = 0, 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function request()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "&nocache=" .. id .. "-" .. counter)
+end
+"""
+
+
+def _unavailable(what: str) -> None:
+    if services_required():
+        pytest.fail(f"CI=true needs {what}")
+    pytest.skip(f"needs {what}")
+
+
+# --- The list middleware answers exactly as DRF does ---------------------------------------------------------------
+
+
+@pytest.fixture
+def two_clients(settings):
+    """The same request through the list middleware and without it (DRF alone)."""
+    cache.clear()
+    fast = settings.MIDDLEWARE
+
+    def client(middleware, **credentials) -> APIClient:
+        settings.MIDDLEWARE = middleware
+        made = APIClient(**credentials)
+        made.handler.load_middleware()  # built now, with these settings
+        settings.MIDDLEWARE = fast
+        return made
+
+    return lambda **credentials: (
+        client(fast, **credentials),
+        client([name for name in fast if name != FAST_PATH], **credentials),
+    )
+
+
+def _same(fast, slow) -> None:
+    assert fast.status_code == slow.status_code
+    assert sorted(fast.items()) == sorted(slow.items())
+    assert fast.content == slow.content
+
+
+@pytest.fixture
+def static_catalog(db):
+    """The static catalog shipped with the package (421 models), synced."""
+    assert source_sync(source=Source.objects.create(name="static", kind="static"), trigger="cli").created > 0
+
+
+def _drf_not_called():
+    return mock.patch.object(LLMModelViewSet, "dispatch", side_effect=AssertionError("DRF answered"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["public", "token", "session"])
+def test_fast_path_pages_and_304s_are_drfs(two_clients, settings, static_catalog, django_user_model, who):
+    settings.MODELSYNC_PUBLIC_READ = who == "public"
+    user = django_user_model.objects.create_user("lister", password="lister-pw-123")
+    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"} if who == "token" else {}
+    fast, slow = two_clients(**headers)
+    if who == "session":
+        assert fast.login(username="lister", password="lister-pw-123")
+        assert slow.login(username="lister", password="lister-pw-123")
+    query = {"page_size": 7, "provider": "openai"}
+    first = fast.get("/api/v1/models/", query)  # DRF answers, the middleware keeps the bytes
+    with _drf_not_called():
+        cached = fast.get("/api/v1/models/", query, HTTP_ACCEPT="application/json")
+        not_modified = fast.get("/api/v1/models/", query, HTTP_IF_NONE_MATCH=first["ETag"])
+    _same(first, slow.get("/api/v1/models/", query))
+    _same(cached, slow.get("/api/v1/models/", query, HTTP_ACCEPT="application/json"))
+    _same(not_modified, slow.get("/api/v1/models/", query, HTTP_IF_NONE_MATCH=first["ETag"]))
+    assert first.status_code == cached.status_code == 200 and not_modified.status_code == 304
+    assert len(cached.json()["results"]) == 7
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("public", "query", "headers"),
+    [
+        (False, {}, {}),  # anonymous without public read: the 401
+        (True, {}, {"HTTP_AUTHORIZATION": "Token not-a-real-token"}),  # a bad token is a 401 even when public
+        (True, {}, {"HTTP_AUTHORIZATION": "Token two parts"}),
+        (True, {}, {"HTTP_ACCEPT": "application/json; indent=4"}),
+        (True, {"format": "json"}, {}),
+        (True, {}, {"HTTP_ACCEPT": "text/html"}),  # the browsable API (its CSRF token differs on every page)
+    ],
+)
+def test_what_the_fast_path_leaves_to_drf_is_drfs(two_clients, settings, static_catalog, public, query, headers):
+    settings.MODELSYNC_PUBLIC_READ = public
+    fast, slow = two_clients()
+    fast.get("/api/v1/models/", query)  # the plain JSON page is cached from here on
+    answer, reference = (client.get("/api/v1/models/", query, **headers) for client in (fast, slow))
+    if headers.get("HTTP_ACCEPT") == "text/html":
+        assert answer.status_code == reference.status_code == 200
+        assert answer["Content-Type"] == reference["Content-Type"] == "text/html; charset=utf-8"
+    else:
+        _same(answer, reference)
+
+
+@pytest.mark.django_db
+def test_a_catalog_change_is_never_answered_from_the_old_page(two_clients, settings, static_catalog):
+    settings.MODELSYNC_PUBLIC_READ = True
+    fast, _ = two_clients()
+    before = fast.get("/api/v1/models/", {"page_size": 5})
+    fast.get("/api/v1/models/", {"page_size": 5})
+    LLMModel.objects.filter(pk=before.json()["results"][0]["id"]).update(is_hidden=True)
+    from catalog.services import catalog_version_bump
+
+    catalog_version_bump()
+    after = fast.get("/api/v1/models/", {"page_size": 5}, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert after.json()["results"][0]["id"] != before.json()["results"][0]["id"]
+
+
+def test_the_fast_path_stands_down_when_the_view_would_throttle():
+    with mock.patch.object(LLMModelViewSet, "throttle_classes", [object]), pytest.raises(MiddlewareNotUsed):
+        catalog_list_cache(lambda request: None)
+
+
+# --- Throughput under gunicorn and wrk -----------------------------------------------------------------------------
+
+
+def deployed_gunicorn_options() -> list[str]:
+    """The web command line of docker-compose.yml (the same as the Dockerfile's and quickstart's), minus bind/logs."""
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    options = command[command.index("config.wsgi:application") + 1 :]
+    for flag in ("--bind", "--access-logfile"):
+        if flag in options:
+            at = options.index(flag)
+            del options[at : at + 2]
+    assert options[options.index("--workers") + 1] == "2", "SPEC §9 measures 2 workers"
+    return options
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@dataclass
+class Served:
+    base: str
+    token: str
+    etag: str
+    lua: Path
+
+
+def _get(url: str, **headers: str):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _wait_until_up(proc: Proc, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if _get(f"{base}/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        if proc.popen.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"gunicorn did not come up:\n{proc.log()[-4000:]}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def served(django_db_setup, django_db_blocker, tmp_path_factory):
+    """2,000 models committed to the test database, served by gunicorn as deployed; flushed afterwards."""
+    if not shutil.which("wrk"):
+        _unavailable("wrk (make wrk, or apt-get install wrk)")
+    tmp = tmp_path_factory.mktemp("bench-list")
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            _unavailable("PostgreSQL (DATABASE_URL=postgres://...): SPEC §9 measures the list there")
+        assert connection.settings_dict["NAME"].startswith("test_"), "commits and flushes: the test database only"
+        catalog = tmp / "catalog.json"
+        catalog.write_text(json.dumps(scaled_openrouter(MODELS)))
+        run = source_sync(
+            source=Source.objects.create(name="bench", kind="static", base_url=str(catalog)), trigger="cli"
+        )
+        assert run.created == MODELS
+        token = Token.objects.create(user=get_user_model().objects.create_user("bench", password="bench-pw-123"))
+        env = celery_env(database_url=_database_url(), broker_url="memory://", var_dir=tmp)
+        env.update(
+            DJANGO_SETTINGS_MODULE="tests.benchmarks.list_settings",
+            DJANGO_SECRET_KEY="bench-only-secret-key",
+            MODELSYNC_PUBLIC_READ="1",
+            DJANGO_LOG_LEVEL="WARNING",
+        )
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        args = [gunicorn, "config.wsgi:application", "--bind", "127.0.0.1:0", *deployed_gunicorn_options()]
+        proc = Proc("gunicorn", args, env=env, log_dir=tmp)
+        try:
+            proc.wait_for_log("Listening at: ", timeout=60)
+            base = re.search(r"Listening at: (http://[\d.:]+)", proc.log()).group(1)
+            _wait_until_up(proc, base)
+            status, headers, body = _get(base + PAGE)
+            assert status == 200, body[:500]
+            assert json.loads(body)["count"] == MODELS
+            lua = tmp / "uncached.lua"
+            lua.write_text(UNCACHED_LUA)
+            yield Served(base=base, token=token.key, etag=headers["ETag"], lua=lua)
+        finally:
+            proc.stop()
+            call_command("flush", interactive=False, verbosity=0)  # as transactional_db leaves the database
+
+
+@dataclass
+class Load:
+    path: str
+    headers: tuple[str, ...] = ()
+    script: bool = False
+    status: int = 200
+
+
+def _wrk(served: Served, load: Load, seconds: int) -> dict:
+    args = ["wrk", *WRK_ARGS, f"-d{seconds}s", "--timeout", "5s"]
+    for header in load.headers:
+        args += ["-H", header.format(token=served.token, etag=served.etag)]
+    if load.script:
+        args += ["-s", str(served.lua)]
+    out = subprocess.run([*args, served.base + load.path], capture_output=True, text=True, timeout=seconds + 60)
+    assert out.returncode == 0, out.stderr
+    requests = int(re.search(r"(\d+) requests in", out.stdout).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out.stdout)
+    return {
+        "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1)),
+        "requests": requests,
+        "bad": int(bad.group(1)) if bad else 0,
+        "output": out.stdout,
+    }
+
+
+LOADS = {
+    "cached": Load(PAGE),
+    "uncached": Load(PAGE, script=True),
+    "not_modified": Load(PAGE, headers=("If-None-Match: {etag}",), status=304),
+    "token_cached": Load(PAGE, headers=("Authorization: Token {token}",)),
+    "plain_modelserializer": Load(PLAIN_PAGE),
+}
+FIGURES = {
+    "cached": "list, cached page",
+    "uncached": "list, uncached (a new query each request)",
+    "not_modified": "list, 304 Not Modified (reference)",
+    "token_cached": "list, cached page, token auth (reference)",
+    "plain_modelserializer": "plain DRF ModelSerializer, same page (reference)",
+}
+
+
+@pytest.mark.benchmark
+@pytest.mark.integration
+@pytest.mark.django_db  # so pytest-django sets the test database up even when only these tests are selected
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("name", list(LOADS))
+def test_list_throughput(benchmark, served, name):
+    load = LOADS[name]
+    headers = {h.split(": ")[0]: h.split(": ", 1)[1].format(token=served.token, etag=served.etag) for h in load.headers}
+    status, _, body = _get(served.base + load.path + ("&nocache=check" if load.script else ""), **headers)
+    assert status == load.status, body[:500]
+    seconds = 1 if benchmark.disabled else 10
+    _wrk(served, load, 2 if not benchmark.disabled else 1)  # warm both workers (caches, connections)
+    result = benchmark.pedantic(_wrk, args=(served, load, seconds), rounds=1, iterations=1)
+    assert result["bad"] == 0, result["output"]
+    benchmark.extra_info.update(
+        figure=f"{FIGURES[name]}, {MODELS:,} models",
+        unit="req/s",
+        higher_is_better=True,
+        measured=result["req_per_s"],
+        wrk=" ".join([*WRK_ARGS, f"-d{seconds}s"]),
+        gunicorn=" ".join(deployed_gunicorn_options()),
+    )
+    if name in BUDGET_REQ_PER_S:
+        benchmark.extra_info["budget"] = BUDGET_REQ_PER_S[name]
+    if name in BUDGET_REQ_PER_S and not benchmark.disabled:
+        assert result["req_per_s"] >= BUDGET_REQ_PER_S[name], result["output"]
+
+
+def test_the_deploy_files_start_the_measured_gunicorn():
+    """The benchmark runs docker-compose's web command line; the Dockerfile and the quickstart must run the same."""
+    options = deployed_gunicorn_options()
+    dockerfile = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    quickstart = next(line for line in (ROOT / "scripts/quickstart.sh").read_text().splitlines() if "/gunicorn" in line)
+    assert " ".join(options) in " ".join(json.loads(dockerfile.removeprefix("CMD ")))
+    assert " ".join(options) in quickstart
