@@ -108,6 +108,8 @@ def filter_records(
 ) -> tuple[ModelRecord, ...]:
     """The records whose model name passes `model_name_wanted`, in their order."""
     include, exclude = list(include), list(exclude)
+    if not (include or exclude):
+        return tuple(records)  # most sources: no per-model call at all
     return tuple(record for record in records if model_name_wanted(record.model, include, exclude))
 
 
