@@ -180,3 +180,22 @@ def test_run_page_lists_changes_with_prices_first_and_highlighted(admin_client):
     page = admin_client.get(reverse("admin:modelsync_syncrun_change", args=[run.pk])).content.decode()
     price = page.index('class="ms-price"><code>input_cost_per_mtok</code>: 0.2002 → 0.2574')
     assert price < page.index("<code>display_name</code>: Old → New")
+
+
+def test_sync_now_with_no_enabled_source_says_so_and_returns_to_the_sources(operator):
+    SourceFactory(name="off", enabled=False)
+    response = _client(operator).post(SYNC_ALL, follow=True)
+    assert response.redirect_chain == [(reverse("admin:modelsync_source_changelist"), 302)]
+    assert [m.message for m in response.context["messages"]] == ["No enabled source to sync."]
+    assert not SyncRun.objects.exists()
+
+
+def test_test_connection_of_a_source_that_does_not_exist_is_forbidden(admin_client):
+    response = admin_client.post(reverse("admin:modelsync_source_test_connection", args=[987654]))
+    assert response.status_code == 403
+
+
+def test_the_run_list_with_an_unknown_filter_goes_back_with_the_error_flag(operator):
+    SyncRunFactory(source=SourceFactory(name="only"))
+    response = _client(operator).get(reverse("admin:modelsync_syncrun_changelist"), {"no_such_field": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")

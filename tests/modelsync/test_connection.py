@@ -76,3 +76,14 @@ def test_admin_button_posts_and_shows_the_outcome(proxy, monkeypatch, admin_clie
         "Test connection"
         in admin_client.get(reverse("admin:modelsync_source_change", args=[source.pk])).content.decode()
     )
+
+
+def test_a_static_source_checks_that_its_catalog_file_is_readable(catalog_file):
+    catalog_file.write(load("openrouter/models.json"))
+    source = Source.objects.create(name="file", kind="static", base_url=str(catalog_file.path))
+    assert [(c.name, c.ok, c.detail) for c in source_test_connection(source=source)] == [
+        ("catalog file is readable", True, str(catalog_file.path))
+    ]
+    catalog_file.path.unlink()
+    (check,) = source_test_connection(source=source)
+    assert not check.ok and check.detail == str(catalog_file.path)

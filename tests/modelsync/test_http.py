@@ -1,13 +1,15 @@
 """UpstreamClient on a loopback server: where the key goes, what is retried, what is capped, what a message says."""
 
+import contextlib
 import json
 import shutil
 import time
 
 import pytest
+import requests
 
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.http import UpstreamClient, safe_url, scrub
+from modelsync.http import UpstreamClient, _transport_error, safe_url, scrub
 from tests.modelsync.fake_upstream import fake_upstream, self_signed_cert, send
 from tests.modelsync.payloads import load, raw
 
@@ -173,3 +175,76 @@ def test_scrub_masks_the_key_and_credential_shapes():
 
 def test_the_client_repr_never_shows_the_key():
     assert KEY not in repr(UpstreamClient(api_key=KEY))
+
+
+def test_a_body_cut_short_of_its_declared_length_is_a_connection_error(upstream):
+    def cut_short(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(REAL)))
+        handler.end_headers()
+        handler.wfile.write(REAL[: len(REAL) // 2])  # then the connection closes (HTTP/1.0)
+
+    upstream.routes[MODELS] = cut_short
+    with pytest.raises(UpstreamError) as error:
+        UpstreamClient().get_json(f"{upstream.url}{MODELS}")
+    assert error.value.kind == "connection_error" and "broke off" in str(error.value)
+
+
+def test_a_body_that_is_not_the_gzip_it_claims_is_a_connection_error(upstream):
+    upstream.json(MODELS, REAL, Content_Encoding="gzip")
+    with pytest.raises(UpstreamError) as error:
+        UpstreamClient().get_json(f"{upstream.url}{MODELS}")
+    assert error.value.kind == "connection_error" and str(error.value).endswith("broke off: ContentDecodingError")
+
+
+def test_an_error_body_that_cannot_be_decoded_gives_a_message_without_an_excerpt(upstream):
+    upstream.json(MODELS, raw("litellm/unauthorized_models__no_key.json"), status=400, Content_Encoding="gzip")
+    with pytest.raises(UpstreamError) as error:
+        UpstreamClient(api_key=KEY).get_json(f"{upstream.url}{MODELS}")
+    assert error.value.kind == "http_400"
+    assert str(error.value) == f"GET {upstream.url}{MODELS} answered HTTP 400"
+
+
+def test_a_slow_drip_with_a_declared_length_is_cut_at_the_deadline(upstream, settings):
+    settings.MODELSYNC_HTTP_DEADLINE = 1.0
+
+    def drip(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(REAL)))
+        handler.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client hangs up at its deadline
+            for byte in REAL[:100]:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.05)
+
+    upstream.routes[MODELS] = drip
+    started = time.monotonic()
+    with pytest.raises(UpstreamError) as error:
+        UpstreamClient().get_json(f"{upstream.url}{MODELS}")
+    assert error.value.kind == "deadline" and "still sending" in str(error.value)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:4000/v1/models", "ftp://127.0.0.1/v1/models", "http://"])
+def test_a_url_requests_cannot_use_is_an_error_of_the_run_not_a_crash(url):
+    with pytest.raises(UpstreamError) as error:
+        UpstreamClient(api_key=KEY).get_json(url)
+    assert error.value.kind == "connection_error" and " failed: " in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (requests.exceptions.ConnectTimeout("connect timed out: http://user:pw@host/"), "timeout"),
+        (requests.exceptions.ReadTimeout("read timed out"), "timeout"),
+        (requests.exceptions.RetryError("too many 503 error responses"), "retries_exhausted"),
+        (requests.exceptions.ConnectionError(), "connection_error"),
+        (requests.exceptions.TooManyRedirects("http://user:pw@host/"), "connection_error"),
+    ],
+)
+def test_each_transport_failure_has_its_kind_and_drops_the_exception_text(exc, kind):
+    error = _transport_error("http://127.0.0.1:4000/v1/models", exc)
+    assert error.kind == kind and "user:pw" not in str(error) and str(error).startswith("GET http://127.0.0.1")

@@ -55,6 +55,17 @@ def test_an_expired_lease_of_a_killed_worker_is_taken_over(file_source):
         assert acquired and SyncLease.objects.get(source=file_source).holder != "dead"
 
 
+@pytest.mark.django_db
+def test_the_lease_itself_takes_over_an_expired_one_and_respects_a_live_one_on_every_database(file_source):
+    SyncLease.objects.create(source=file_source, holder="dead", expires_at=timezone.now() - timedelta(seconds=1))
+    with locks._lease_lock(file_source.pk) as taken_over:
+        lease = SyncLease.objects.get(source=file_source)
+        assert taken_over and lease.holder != "dead" and lease.expires_at > timezone.now()
+        with locks._lease_lock(file_source.pk) as second:
+            assert not second
+    assert not SyncLease.objects.exists()
+
+
 # --- PostgreSQL: real sessions and real processes -----------------------------------------------------------
 
 
