@@ -86,7 +86,7 @@ def _list_from_cache(request, view_class):
     except DatabaseError as exc:
         request.catalog_version = exc
         return None
-    etag = catalog_etag(request.path, request.GET, version)
+    etag = catalog_etag(request.build_absolute_uri(request.path), request.GET, version)
     request.catalog_etag = etag
     cached = cache.get(f"{PAGE_KEY}{etag}")
     if cached is None:

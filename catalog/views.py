@@ -49,10 +49,14 @@ class PricingUnavailableError(APIException):
     default_code = "pricing_unavailable"
 
 
-def catalog_etag(path: str, query, version: int) -> str:
-    """A strong ETag from the catalog version, the path and the query normalized (parameter order is irrelevant)."""
+def catalog_etag(url: str, query, version: int) -> str:
+    """A strong ETag from the catalog version, the URL and the query normalized (parameter order is irrelevant).
+
+    The URL with scheme and host, not just the path: a page's next/previous links are absolute, so the same page
+    asked through two host names is two different bodies.
+    """
     normalized = urlencode(sorted((key, value) for key, values in query.lists() for value in values))
-    digest = hashlib.sha256(f"{version}|{path}|{normalized}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{version}|{url}|{normalized}".encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
@@ -99,7 +103,9 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _cached(self, request, render):
         """304 when the client's ETag still holds; the rendered page cached per ETag; stale if the DB is down."""
         try:
-            etag = catalog_etag(request.path, request.query_params, request_catalog_version(request))
+            etag = catalog_etag(
+                request.build_absolute_uri(request.path), request.query_params, request_catalog_version(request)
+            )
             if etag_matches(request.headers.get("If-None-Match", ""), etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
             data = cache.get(f"catalog:{etag}")

@@ -115,3 +115,18 @@ def test_a_catalog_change_is_never_answered_from_the_old_page(two_clients, setti
 def test_the_fast_path_stands_down_when_the_view_would_throttle():
     with mock.patch.object(LLMModelViewSet, "throttle_classes", [object]), pytest.raises(MiddlewareNotUsed):
         catalog_list_cache(lambda request: None)
+
+
+@pytest.mark.django_db
+def test_a_page_asked_through_another_host_name_links_to_that_host(two_clients, settings, static_catalog):
+    # next/previous links are absolute: a page cached for one host name must not be replayed for another.
+    settings.MODELSYNC_PUBLIC_READ, settings.ALLOWED_HOSTS = True, ["internal.test", "public.test"]
+    fast, _ = two_clients()
+    internal = fast.get("/api/v1/models/", {"page_size": 5}, HTTP_HOST="internal.test")
+    public = fast.get("/api/v1/models/", {"page_size": 5}, HTTP_HOST="public.test")
+    assert internal.json()["next"].startswith("http://internal.test/")
+    assert public.json()["next"].startswith("http://public.test/") and public["ETag"] != internal["ETag"]
+    not_modified = fast.get(
+        "/api/v1/models/", {"page_size": 5}, HTTP_HOST="public.test", HTTP_IF_NONE_MATCH=internal["ETag"]
+    )
+    assert not_modified.status_code == 200
