@@ -25,7 +25,8 @@ def cost_quote(
         input_cost = input_per_mtok * input_tokens / MTOK
         output_cost = output_per_mtok * output_tokens / MTOK
         total = input_cost + output_cost
-    return {"input_cost": _text(input_cost), "output_cost": _text(output_cost), "total_cost": _text(total)}
+        # Inside the context too: normalize() rounds to the context's precision (28 digits by default).
+        return {"input_cost": _text(input_cost), "output_cost": _text(output_cost), "total_cost": _text(total)}
 
 
 def _text(value: Decimal) -> str:
