@@ -2,8 +2,10 @@
 
 import random
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +182,203 @@ def test_selection_on_the_real_openrouter_catalog_meets_the_requirements():
     prices = [c.blended_cost for c in chain[1:] if c.provider not in {chain[0].provider}]
     assert chain[0].blended_cost <= min(prices, default=chain[0].blended_cost)
     assert len({c.provider for c in chain}) == 5  # the real catalog has enough providers to spread the chain
+
+
+# --- exact scores, boundaries and reasons: the values the API returns ------------------------------------------------
+
+# One model with 5 of the 10 capabilities, 40% of the catalog's largest context, 30% of its largest output, 20% of
+# its top popularity, $1 + $3 per Mtok (price score 1 / (1 + 4)) and recommended; and the model setting those maxima.
+HALF_CAPABLE = _candidate(
+    1, model="half", provider="openai", capabilities=frozenset(CAPS[:5]), context_window=400, max_output_tokens=30,
+    input_cost=Decimal(1), output_cost=Decimal(3), popularity=20, is_recommended=True,
+)  # fmt: skip
+LARGEST = _candidate(
+    2, model="largest", provider="anthropic", context_window=1000, max_output_tokens=100, popularity=100,
+    pricing_status="unknown", input_cost=None, output_cost=None,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("strategy", "half", "largest"),
+    [
+        ("balanced", 0.35 * 0.5 + 0.25 * 0.2 + 0.2 * 0.4 + 0.1 + 0.1 * 0.2, 0.2 * 1 + 0.1 * 1),
+        ("cheapest", 0.2, 0.0),
+        ("most_capable", 0.6 * 0.5 + 0.2 * 0.4 + 0.2 * 0.3, 0.2 + 0.2),
+        ("largest_context", 0.4, 1.0),
+        ("popular", 0.9 * 0.2 + 0.1, 0.9),
+    ],
+)
+def test_scores_weigh_the_strategy_factors_against_the_catalog_maxima(strategy, half, largest):
+    result = select(build_index((HALF_CAPABLE, LARGEST)), Requirements(strategy=strategy, fallbacks=1))
+    scores = {r.candidate.model: r.score for r in chain_of(result)}
+    assert scores == {"half": round(half, 6), "largest": round(largest, 6)}
+    assert result.selected.score == max(scores.values())
+
+
+def test_scores_are_rounded_to_six_places():
+    third = _candidate(1, input_cost=Decimal("0.5"), output_cost=Decimal("1.5"))  # 1 / (1 + 2)
+    assert select(build_index((third,)), Requirements(strategy="cheapest")).selected.score == 0.333333
+
+
+def test_a_model_without_a_price_is_the_least_cheap():
+    unknown = _candidate(1, model="a", pricing_status="unknown", input_cost=None, output_cost=None)
+    variable = _candidate(2, model="b", pricing_status="variable", input_cost=None, output_cost=None)
+    pricey = _candidate(3, model="c", input_cost=Decimal(500), output_cost=Decimal(500))
+    free = _candidate(4, model="d", pricing_status="free", is_free=True, input_cost=None, output_cost=None)
+    result = select(build_index((unknown, variable, pricey, free)), Requirements(strategy="cheapest", fallbacks=3))
+    assert ids(result) == [4, 3, 1, 2] and [r.score for r in chain_of(result)] == [1.0, round(1 / 1001, 6), 0, 0]
+
+
+def test_an_empty_catalog_selects_nothing():
+    result = select(build_index(()), Requirements(category="chat", capabilities=frozenset({"vision"})))
+    assert (result.selected, result.fallbacks, result.eligible, result.considered) == (None, [], 0, 0)
+
+
+def test_a_category_nobody_has_rejects_every_model_for_its_category():
+    result = select(build_index((_candidate(1), _candidate(2))), Requirements(category="rerank", min_context=10))
+    assert result.selected is None and result.rejections == {"category": 2} and result.eligible == 0
+
+
+# Each hard requirement at its boundary: equal passes, one step beyond is rejected, with the reason counted.
+BOUNDARIES = [
+    ({"context_window": 1000}, {"min_context": 1000}, {"min_context": 1001}, "context_window"),
+    ({"max_output_tokens": 100}, {"min_output_tokens": 100}, {"min_output_tokens": 101}, "max_output_tokens"),
+    ({"input_cost": Decimal("0.5")}, {"max_input_cost": Decimal("0.5")}, {"max_input_cost": Decimal("0.49")},
+     "input_cost"),
+    ({"output_cost": Decimal("2")}, {"max_output_cost": Decimal("2.0")}, {"max_output_cost": Decimal("1.99")},
+     "output_cost"),
+    ({"safety_score": Decimal("0.8")}, {"min_safety": Decimal("0.80")}, {"min_safety": Decimal("0.81")},
+     "safety_score"),
+    ({"capabilities": frozenset({"vision", "reasoning"})}, {"capabilities": frozenset({"vision", "reasoning"})},
+     {"capabilities": frozenset({"vision", "reasoning", "audio_input"})}, "capabilities"),
+    ({"capabilities": frozenset({"vision", "custom"})}, {"capabilities": frozenset({"vision", "custom"})},
+     {"capabilities": frozenset({"custom", "other"})}, "capabilities"),
+    ({"provider": "mistral"}, {"providers": frozenset({"mistral", "meta"})}, {"providers": frozenset({"meta"})},
+     "provider"),
+    ({"provider": "mistral"}, {"exclude_providers": frozenset({"meta"})}, {"exclude_providers": frozenset({"mistral"})},
+     "excluded_provider"),
+    ({"category": "embedding"}, {"category": "embedding"}, {"category": "chat"}, "category"),
+    ({"pricing_status": "free", "is_free": True, "input_cost": None, "output_cost": None}, {"free_only": True},
+     {"free_only": True, "category": "embedding"}, "category"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "passes", "fails", "reason"), BOUNDARIES)
+def test_each_requirement_admits_its_boundary_and_rejects_beyond_it(model, passes, fails, reason):
+    candidate = _candidate(7, **model)
+    other = _candidate(8, model="z", category="rerank", provider="meta", capabilities=frozenset(), context_window=1)
+    index = build_index((candidate, other))
+    assert rejection(candidate, Requirements(**passes)) is None
+    assert select(index, Requirements(**passes)).selected.candidate.id == 7
+    assert rejection(candidate, Requirements(**fails)) == reason
+    assert 7 not in ids(select(index, Requirements(**fails)))
+
+
+@pytest.mark.parametrize(
+    ("model", "requirements", "reason"),
+    [
+        ({"context_window": None}, {"min_context": 1}, "context_window"),
+        ({"max_output_tokens": None}, {"min_output_tokens": 1}, "max_output_tokens"),
+        ({"safety_score": None}, {"min_safety": Decimal(0)}, "safety_score"),
+        ({"pricing_status": "unknown", "input_cost": Decimal(0)}, {"max_input_cost": Decimal(100)}, "input_cost"),
+        ({"pricing_status": "variable", "output_cost": Decimal(0)}, {"max_output_cost": Decimal(100)}, "output_cost"),
+        ({"input_cost": None}, {"max_input_cost": Decimal(100)}, "input_cost"),
+        ({"is_free": False}, {"free_only": True}, "not_free"),
+        ({"capabilities": frozenset({"not_a_known_capability"})}, {"capabilities": frozenset({"vision"})},
+         "capabilities"),
+    ],
+)  # fmt: skip
+def test_a_missing_value_never_meets_a_requirement(model, requirements, reason):
+    candidate = _candidate(7, **model)
+    assert rejection(candidate, Requirements(**requirements)) == reason
+    result = select(build_index((candidate,)), Requirements(**requirements))
+    assert result.selected is None and result.rejections == {reason: 1}
+
+
+def test_a_free_model_fits_a_zero_price_cap():
+    free = _candidate(1, pricing_status="free", is_free=True, input_cost=Decimal(2), output_cost=Decimal(2))
+    zero_caps = Requirements(max_input_cost=Decimal(0), max_output_cost=Decimal(0))
+    assert rejection(free, zero_caps) is None and select(build_index((free,)), zero_caps).selected.candidate.id == 1
+
+
+def test_the_first_failed_requirement_is_the_reason():
+    candidate = _candidate(1, provider="meta", context_window=10, safety_score=Decimal("0.1"))
+    wanted = Requirements(providers=frozenset({"openai"}), min_context=100, min_safety=Decimal("0.5"))
+    assert rejection(candidate, wanted) == "provider"
+    assert select(build_index((candidate,)), wanted).rejections == {"provider": 1}
+
+
+def test_reasons_say_why_in_words():
+    wanted = Requirements(capabilities=frozenset({"vision", "function_calling"}), min_context=128_000)
+    model = _candidate(1, model="m1", capabilities=frozenset({"vision", "function_calling", "reasoning"}),
+                       context_window=1_048_576, input_cost=Decimal("0.150000000"), output_cost=Decimal("10.0"),
+                       popularity=42, is_recommended=True)  # fmt: skip
+    index = build_index((model,))
+    assert select(index, replace(wanted, preferred=("m1",))).selected.reasons == (
+        "listed in preferred", "has function_calling, vision", "context 1,048,576 ≥ 128,000 tokens",
+        "$0.15 in / $10 out per Mtok", "recommended",
+    )  # fmt: skip
+    assert select(index, replace(wanted, strategy="most_capable")).selected.reasons == (
+        "has function_calling, vision", "context 1,048,576 ≥ 128,000 tokens", "$0.15 in / $10 out per Mtok",
+        "context window 1,048,576 tokens", "3 capabilities", "recommended",
+    )  # fmt: skip
+    assert select(index, Requirements(strategy="largest_context")).selected.reasons == (
+        "$0.15 in / $10 out per Mtok", "context window 1,048,576 tokens", "recommended",
+    )  # fmt: skip
+    assert select(index, Requirements(strategy="popular")).selected.reasons == (
+        "$0.15 in / $10 out per Mtok", "popularity 42", "recommended",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("status", "said"), [("free", "free"), ("unknown", "price unknown"), ("variable", "price variable")]
+)
+def test_reasons_name_a_price_that_is_not_a_number(status, said):
+    model = _candidate(1, pricing_status=status, is_free=status == "free", input_cost=None, output_cost=None)
+    assert select(build_index((model,)), Requirements()).selected.reasons == (said,)
+
+
+def test_a_known_status_with_a_missing_price_is_no_price():
+    model = _candidate(1, output_cost=None)
+    assert select(build_index((model,)), Requirements()).selected.reasons == ("price known",)
+
+
+def test_preferred_models_keep_the_order_asked_and_the_first_mention():
+    catalog = [_candidate(i, context_window=i * 100) for i in range(1, 6)]
+    index = build_index(catalog)
+    result = select(index, Requirements(strategy="largest_context", preferred=("m2", "m4", "m2"), fallbacks=4))
+    assert ids(result) == [2, 4, 5, 3, 1]
+    assert [("listed in preferred" in r.reasons) for r in chain_of(result)] == [True, True, False, False, False]
+
+
+def test_more_preferred_models_than_the_chain_holds_are_cut():
+    index = build_index([_candidate(i, context_window=i * 100) for i in range(1, 6)])
+    result = select(index, Requirements(strategy="largest_context", preferred=("m1", "m2", "m3"), fallbacks=1))
+    assert ids(result) == [1, 2]
+
+
+def test_several_models_under_one_preferred_name_come_best_first():
+    twins = [_candidate(1, model="dup", context_window=10), _candidate(2, model="dup", context_window=20)]
+    result = select(build_index([*twins, _candidate(3)]), Requirements(strategy="largest_context", preferred=("dup",)))
+    assert ids(result)[:2] == [2, 1]
+
+
+def test_fallbacks_spread_over_providers_before_repeating_one():
+    catalog = [
+        _candidate(1, provider="openai", input_cost=Decimal("0.1")),
+        _candidate(2, provider="openai", input_cost=Decimal("0.2")),
+        _candidate(3, provider="anthropic", input_cost=Decimal("0.3")),
+        _candidate(4, provider="anthropic", input_cost=Decimal("0.4")),
+        _candidate(5, provider="google", input_cost=Decimal("0.5")),
+        _candidate(6, provider="openai", input_cost=Decimal("0.6")),
+    ]
+    index = build_index(catalog)
+    cheapest = Requirements(strategy="cheapest")
+    assert ids(select(index, replace(cheapest, fallbacks=0))) == [1]
+    assert ids(select(index, replace(cheapest, fallbacks=1))) == [1, 3]
+    assert ids(select(index, replace(cheapest, fallbacks=2))) == [1, 3, 5]
+    assert ids(select(index, replace(cheapest, fallbacks=4))) == [1, 3, 5, 2, 4]
+    assert ids(select(index, replace(cheapest, fallbacks=10))) == [1, 3, 5, 2, 4, 6]
+    preferred = select(index, replace(cheapest, preferred=("m4",), fallbacks=3))
+    assert ids(preferred) == [4, 1, 5, 2]  # after the preferred anthropic model: openai, google, then the rest
+    assert preferred.eligible == 6 and preferred.considered == 6 and preferred.rejections == {}

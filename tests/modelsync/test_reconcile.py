@@ -1,12 +1,21 @@
 """The pure reconcile: records and rows built in code, no database; hypothesis checks the contract on random inputs."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelsync.reconcile import CatalogRow, field_changes, filter_records, model_name_wanted, reconcile
+from modelsync.reconcile import (
+    CatalogRow,
+    SyncPlan,
+    field_changes,
+    filter_records,
+    jsonable,
+    model_name_wanted,
+    reconcile,
+)
 from modelsync.records import ModelRecord
 
 
@@ -136,3 +145,77 @@ def test_after_applying_a_plan_the_same_listing_changes_no_entry(states, listed,
     assert not (again.creates or again.updates or again.reactivations or again.miss_resets)
     assert again.unchanged == len(recs)
     assert len(after) >= len(rows)  # never a delete
+
+
+def test_a_threshold_below_one_deactivates_at_the_first_miss():
+    a, b = record(1), record(2)
+    for threshold in (0, -3, 1):
+        plan = reconcile([row(1, a), row(2, b)], (a,), miss_threshold=threshold)
+        assert [r.id for r in plan.deactivations] == [2] and plan.misses == []
+
+
+def test_a_row_is_deactivated_exactly_when_its_misses_reach_the_threshold():
+    a = record(1)
+    for misses, threshold, deactivated in [(0, 2, False), (1, 2, True), (1, 3, False), (2, 3, True), (5, 3, True)]:
+        plan = reconcile([row(1, a, misses=misses)], (), miss_threshold=threshold)
+        assert (plan.deactivations != [], plan.misses != []) == (deactivated, not deactivated)
+
+
+def test_the_plan_summary_counts_every_bucket_and_samples_names():
+    recs = [record(i) for i in range(30)]
+    rows = [row(1, recs[0]), row(2, recs[1], content_hash="old"), row(3, recs[2], active=False),
+            row(4, recs[3], active=False, content_hash="old"), row(5, recs[4], misses=2), row(6, recs[5])]  # fmt: skip
+    plan = reconcile(rows, (recs[0], recs[1], recs[2], recs[3], *recs[6:]), miss_threshold=3)
+    assert plan.summary() == {
+        "create": 24, "update": 1, "reactivate": 2, "deactivate": 1, "miss": 1, "unchanged": 1, "active_before": 4,
+        "create_sample": [f"v/m-{i}" for i in range(6, 26)], "update_sample": ["v/m-1", "v/m-3"],
+        "deactivate_sample": ["v/m-4"], "miss_sample": ["v/m-5"],
+    }  # fmt: skip
+    assert plan.summary(sample=1)["create_sample"] == ["v/m-6"] and plan.summary(sample=1)["update_sample"] == ["v/m-1"]
+    assert SyncPlan().summary() == {
+        "create": 0, "update": 0, "reactivate": 0, "deactivate": 0, "miss": 0, "unchanged": 0, "active_before": 0,
+        "create_sample": [], "update_sample": [], "deactivate_sample": [], "miss_sample": [],
+    }  # fmt: skip
+
+
+def test_include_alone_keeps_only_its_matches_and_exclude_alone_drops_only_its_matches():
+    recs = tuple(record(i) for i in range(4))
+    assert filter_records(recs, include=["v/m-[02]"], exclude=[]) == (recs[0], recs[2])
+    assert filter_records(recs, include=[], exclude=["v/m-[02]"]) == (recs[1], recs[3])
+    assert filter_records(iter(recs), include=(), exclude=()) == recs
+    assert filter_records((), include=["*"], exclude=[]) == ()
+
+
+def test_include_and_exclude_may_be_one_shot_iterables():
+    recs = tuple(record(i) for i in range(4))
+    kept = filter_records(recs, include=iter(["v/m-[123]"]), exclude=(name for name in ["v/m-2"]))
+    assert kept == (recs[1], recs[3])
+
+
+def test_globs_are_case_sensitive_and_match_the_whole_name():
+    assert model_name_wanted("openai/gpt-4o", ["openai/*"], ["*mini"])
+    assert not model_name_wanted("OpenAI/gpt-4o", ["openai/*"], [])
+    assert not model_name_wanted("x/openai/gpt-4o", ["openai/*"], [])
+    assert model_name_wanted("openai/GPT-4o-MINI", [], ["*mini"])
+
+
+def test_change_history_values_are_json_ready():
+    moment = datetime(2098, 12, 31, tzinfo=UTC)
+    assert jsonable(Decimal("10.000000000")) == "10" and jsonable(Decimal("0.000000100")) == "0.0000001"
+    assert jsonable(Decimal("1E+3")) == "1000" and jsonable(Decimal("0E-9")) == "0"
+    assert jsonable(moment) == "2098-12-31T00:00:00+00:00"
+    assert jsonable(moment.astimezone(timezone(timedelta(hours=-4)))) == "2098-12-30T20:00:00-04:00"
+    assert [jsonable(v) for v in (None, 3, "x", ["a"], True)] == [None, 3, "x", ["a"], True]
+
+
+def test_field_changes_of_a_date_and_a_price_to_a_round_number():
+    old = record(1, expires_at=datetime(2098, 12, 31, tzinfo=UTC), output_cost_per_mtok=Decimal("9.5"))
+    new = replace(old, expires_at=None, output_cost_per_mtok=Decimal("10.000000000"))
+    assert field_changes(old.synced_values(), new) == {
+        "expires_at": ["2098-12-31T00:00:00+00:00", None],
+        "output_cost_per_mtok": ["9.5", "10"],
+    }
+    assert field_changes({}, record(2, tags=("free",))) == {
+        name: [None, jsonable(value)] for name, value in record(2, tags=("free",)).synced_values().items()
+        if value is not None
+    }  # fmt: skip
