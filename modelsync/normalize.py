@@ -318,8 +318,7 @@ def _is_variable(value: object) -> bool:
 
 
 def _known(per_mtoks: tuple[Decimal | None, Decimal | None]) -> dict:
-    if all(price is None for price in per_mtoks):
-        return {"pricing_status": "unknown"}
+    # Only called with at least one non-zero price that fits the column, so at least one per-Mtok price is set.
     return {"pricing_status": "known", "input_cost_per_mtok": per_mtoks[0], "output_cost_per_mtok": per_mtoks[1]}
 
 
