@@ -183,8 +183,12 @@ def _provider_by_name(raw_provider: str, model_name: str) -> tuple[str, str]:
     raw = (raw_provider or "").strip().lower()
     kept = clean_text(raw_provider, 128)
     name = model_name.lower().rstrip("/").rsplit("/", 1)[-1]
+    # The family a name starts with wins over one it mentions: deepseek-r1-distill-llama is DeepSeek's model.
     for hint, provider in MODEL_HINTS:
-        if name.startswith(hint) or f".{hint}" in name or f"-{hint}" in name:
+        if name.startswith(hint):
+            return provider, kept
+    for hint, provider in MODEL_HINTS:
+        if f".{hint}" in name or f"-{hint}" in name:  # "anthropic.claude-…", "corp-gpt4o-…"
             return provider, kept
     return PROVIDER_ALIASES.get(raw, "other"), kept
 
