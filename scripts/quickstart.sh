@@ -42,7 +42,7 @@ pids+=($!)
 "$BIN/celery" -A config beat --loglevel=INFO --pidfile= \
   --schedule="$MODELSYNC_VAR_DIR/celerybeat-schedule" >"$MODELSYNC_VAR_DIR/log/beat.log" 2>&1 &
 pids+=($!)
-"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --worker-class gthread --threads 4 --access-logfile - &
+"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - &
 pids+=($!)
 
 cat <<MSG
