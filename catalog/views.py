@@ -108,8 +108,9 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
             )
             if etag_matches(request.headers.get("If-None-Match", ""), etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-            data = cache.get(f"catalog:{etag}")
-            if data is None:
+            if getattr(request, "catalog_etag", None) == etag:  # catalog.middleware keeps the rendered bytes
+                data = render()
+            elif (data := cache.get(f"catalog:{etag}")) is None:
                 data = render()
                 cache.set(f"catalog:{etag}", data, timeout=CACHE_SECONDS)
         except DatabaseError:
