@@ -76,6 +76,7 @@ def test_display_names_are_readable(model_id, readable):
         ("", "completely-unknown", ("other", "")),
         ("together_ai", "together_ai/deepseek-ai/deepseek-r1-distill-llama-70b", ("deepseek", "together_ai")),
         ("groq", "groq/meta-llama/llama-guard-4-12b", ("meta", "groq")),
+        ("nvidia", "nvidia/llama-3.1-nemotron-70b-instruct", ("nvidia", "nvidia")),  # a vendor's own tune of Llama
     ],
 )
 def test_providers_map_to_the_enum_and_keep_the_raw_string(raw, model, expected):
