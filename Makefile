@@ -30,11 +30,11 @@ test: $(VENV)/.installed-dev browser wrk litellm-venv
 
 ## browser: Debian's Chromium for the Playwright tests (Playwright's own download does not work offline).
 browser:
-	@scripts/ensure_chromium.sh
+	@scripts/ensure_apt_package.sh /usr/bin/chromium chromium "the browser tests"
 
 ## wrk: Debian's wrk, the load generator of the list-endpoint benchmark.
 wrk:
-	@scripts/ensure_wrk.sh
+	@scripts/ensure_apt_package.sh wrk wrk "the list-endpoint benchmark"
 
 ## litellm-venv: a real LiteLLM proxy in its own cached virtualenv, for the integration test.
 litellm-venv:
