@@ -7,7 +7,6 @@ model_info key unmasked, so only an allow-list is ever read from it (see _deploy
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
@@ -31,9 +30,6 @@ from modelsync.normalize import (
     valid_id,
 )
 from modelsync.records import Finding, ModelRecord, ParseResult
-
-if TYPE_CHECKING:
-    pass
 
 # Never /health: it makes a paid completion call to every upstream.
 ENDPOINTS = {"model_info": "/model/info", "v1_models": "/v1/models", "model_group_info": "/model_group/info"}

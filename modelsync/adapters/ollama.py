@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
 from modelsync.normalize import (
     as_dict,
@@ -20,9 +18,6 @@ from modelsync.normalize import (
     str_list,
 )
 from modelsync.records import Finding, ModelRecord, ParseResult
-
-if TYPE_CHECKING:
-    pass
 
 CAPABILITIES = {"vision": "vision", "tools": "function_calling", "thinking": "reasoning", "audio": "audio_input"}
 

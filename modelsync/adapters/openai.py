@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
 from modelsync.normalize import (
     as_int,
@@ -17,9 +15,6 @@ from modelsync.normalize import (
     require_id,
 )
 from modelsync.records import Finding, ModelRecord, ParseResult
-
-if TYPE_CHECKING:
-    pass
 
 # api.openai.com says "system" / "openai-internal" for its own models: that owner is OpenAI.
 OPENAI_OWNERS = {"system", "openai", "openai-internal", "openai-dev"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
 from modelsync.normalize import (
     as_dict,
@@ -23,9 +21,6 @@ from modelsync.normalize import (
     str_list,
 )
 from modelsync.records import Finding, ModelRecord, ParseResult
-
-if TYPE_CHECKING:
-    pass
 
 PARAMETER_CAPABILITIES = {
     "tools": "function_calling",
