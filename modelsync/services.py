@@ -69,12 +69,12 @@ def source_sync(
 
 def _run_guarded(source: Source, run: SyncRun, started: float, *, dry_run: bool) -> None:
     """The pipeline, with every failure turned into the run's status, error kind and a plain message."""
-    api_key = source_config(source).api_key
+    config = source_config(source)
     try:
         with _cyclic_gc_paused():
-            _sync(source, run, started, dry_run=dry_run)
+            _sync(source, config, run, started, dry_run=dry_run)
     except SyncError as exc:
-        _finish(run, started, status=exc.status, error_kind=exc.kind, message=scrub(str(exc), api_key))
+        _finish(run, started, status=exc.status, error_kind=exc.kind, message=scrub(str(exc), config.api_key))
     except Exception as exc:  # recorded for staff by type only; the traceback goes to the log (never the key)
         logger.error("sync of %s failed unexpectedly: %s", source.name, type(exc).__name__, exc_info=True)
         _finish(run, started, status=SyncRun.Status.FAILED, error_kind="internal_error", message=type(exc).__name__)
@@ -95,8 +95,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _sync(source: Source, run: SyncRun, started: float, *, dry_run: bool) -> None:
-    config = source_config(source)
+def _sync(source: Source, config: SourceConfig, run: SyncRun, started: float, *, dry_run: bool) -> None:
     adapter = adapter_for(config)
     parsed = adapter.parse(adapter.fetch(UpstreamClient(api_key=config.api_key)))
     records = redact(filter_records(parsed.records, source.include_list, source.exclude_list), config.api_key)
