@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import services_required
+from tests.conftest import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -27,9 +27,7 @@ CHROMIUM_ARGS = [
 def browser_page(live_server) -> Iterator:
     """A fresh page in headless Chromium; the live server runs in this process, so async-unsafe ORM is allowed."""
     if not CHROMIUM.exists():
-        if services_required():
-            pytest.fail("CI needs /usr/bin/chromium for the browser tests (make test installs it)")
-        pytest.skip("Chromium is not installed (make browser)")
+        unavailable("/usr/bin/chromium", "make browser installs it")
     from playwright.sync_api import sync_playwright
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -50,6 +50,14 @@ def services_required() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+def unavailable(what: str, how: str = "") -> None:
+    """A real component the test needs is missing: a failure in CI, a skip elsewhere."""
+    message = f"needs {what}" + (f" ({how})" if how else "")
+    if services_required():
+        pytest.fail(f"CI=true: {message}")
+    pytest.skip(message)
+
+
 def pytest_sessionstart(session):
     """In CI the suite runs on the real services or not at all: a missing PostgreSQL/Redis fails the run."""
     if not services_required():

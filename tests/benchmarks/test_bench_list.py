@@ -31,9 +31,9 @@ from rest_framework.authtoken.models import Token
 
 from modelsync.models import Source
 from modelsync.services import source_sync
-from tests.conftest import services_required
+from tests.conftest import unavailable
 from tests.modelsync.conftest import scaled_openrouter
-from tests.modelsync.procs import ROOT, Proc, celery_env
+from tests.modelsync.procs import ROOT, Proc, celery_env, database_url
 
 MODELS = 2_000
 PAGE = "/api/v1/models/?page_size=50"
@@ -54,12 +54,6 @@ end
 """
 
 
-def _unavailable(what: str) -> None:
-    if services_required():
-        pytest.fail(f"CI=true needs {what}")
-    pytest.skip(f"needs {what}")
-
-
 def deployed_gunicorn_options() -> list[str]:
     """The web command line of docker-compose.yml (the same as the Dockerfile's and quickstart's), minus bind/logs."""
     command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
@@ -70,12 +64,6 @@ def deployed_gunicorn_options() -> list[str]:
             del options[at : at + 2]
     assert options[options.index("--workers") + 1] == "2", "SPEC §9 measures 2 workers"
     return options
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @dataclass
@@ -111,11 +99,11 @@ def _wait_until_up(proc: Proc, base: str) -> None:
 def served(django_db_setup, django_db_blocker, tmp_path_factory):
     """2,000 models committed to the test database, served by gunicorn as deployed; flushed afterwards."""
     if not shutil.which("wrk"):
-        _unavailable("wrk (make wrk, or apt-get install wrk)")
+        unavailable("wrk (make wrk, or apt-get install wrk)")
     tmp = tmp_path_factory.mktemp("bench-list")
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
-            _unavailable("PostgreSQL (DATABASE_URL=postgres://...): SPEC §9 measures the list there")
+            unavailable("PostgreSQL (DATABASE_URL=postgres://...): SPEC §9 measures the list there")
         assert connection.settings_dict["NAME"].startswith("test_"), "commits and flushes: the test database only"
         catalog = tmp / "catalog.json"
         catalog.write_text(json.dumps(scaled_openrouter(MODELS)))
@@ -124,7 +112,7 @@ def served(django_db_setup, django_db_blocker, tmp_path_factory):
         )
         assert run.created == MODELS
         token = Token.objects.create(user=get_user_model().objects.create_user("bench", password="bench-pw-123"))
-        env = celery_env(database_url=_database_url(), broker_url="memory://", var_dir=tmp)
+        env = celery_env(database_url=database_url(), broker_url="memory://", var_dir=tmp)
         env.update(
             DJANGO_SETTINGS_MODULE="tests.benchmarks.list_settings",
             DJANGO_SECRET_KEY="bench-only-secret-key",

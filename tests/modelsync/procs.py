@@ -15,6 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 
 
+def database_url() -> str:
+    """The test database (pytest-django's) as a DATABASE_URL, for subprocesses that must see what the test wrote."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def celery_env(*, database_url: str, broker_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a worker/beat: the test's database and broker, a private var dir, fast beat reloads."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "COV_"))}

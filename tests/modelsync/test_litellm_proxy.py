@@ -9,7 +9,7 @@ from django.core.management import call_command
 from catalog.models import LLMModel
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.services import source_sync
-from tests.conftest import services_required
+from tests.conftest import unavailable
 from tests.modelsync.litellm_proxy import LITELLM_BIN, LiteLLMProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -43,9 +43,7 @@ SECOND_CONFIG = [
 @pytest.fixture
 def proxy(tmp_path):
     if not LITELLM_BIN.exists():
-        if services_required():
-            pytest.fail(f"no LiteLLM proxy at {LITELLM_BIN}: run scripts/ensure_litellm_venv.sh (make test does)")
-        pytest.skip("LiteLLM proxy venv not installed (make litellm-venv)")
+        unavailable(f"a LiteLLM proxy at {LITELLM_BIN}", "make litellm-venv installs it")
     proxy = LiteLLMProxy(tmp_path, master_key=MASTER_KEY)
     proxy.write_config(FIRST_CONFIG)
     proxy.start()

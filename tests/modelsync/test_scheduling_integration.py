@@ -28,22 +28,10 @@ from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
 from modelsync.models import Source, SyncRun
 from modelsync.services import source_sync
 from modelsync.triggers import sync_request
-from tests.conftest import services_required
-from tests.modelsync.procs import celery_env, run_command, start_beat, start_worker
+from tests.conftest import unavailable
+from tests.modelsync.procs import celery_env, database_url, run_command, start_beat, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-
-def _unavailable(what: str) -> None:
-    if services_required():
-        pytest.fail(f"CI=true needs {what}")
-    pytest.skip(f"needs {what}")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _redis():
@@ -51,12 +39,12 @@ def _redis():
 
     broker = settings.CELERY_BROKER_URL
     if not broker.startswith("redis://"):
-        _unavailable(f"a Redis CELERY_BROKER_URL (it is {broker!r})")
+        unavailable(f"a Redis CELERY_BROKER_URL (it is {broker!r})")
     client = redis.Redis.from_url(broker, socket_timeout=3)
     try:
         client.ping()
     except redis.RedisError as exc:
-        _unavailable(f"Redis at {broker}: {exc}")
+        unavailable(f"Redis at {broker}: {exc}")
     return client
 
 
@@ -64,7 +52,7 @@ def _redis():
 def broker(transactional_db):
     """The test's own Redis database, emptied so no message of an earlier test is delivered."""
     if connection.vendor != "postgresql":
-        _unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
+        unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
     client = _redis()
     client.flushdb()
     yield client
@@ -77,7 +65,7 @@ def procs(broker, tmp_path):
     started = []
 
     class Procs:
-        env = celery_env(database_url=_database_url(), broker_url=settings.CELERY_BROKER_URL, var_dir=tmp_path)
+        env = celery_env(database_url=database_url(), broker_url=settings.CELERY_BROKER_URL, var_dir=tmp_path)
 
         def worker(self, concurrency: int = 1):
             started.append(start_worker(self.env, tmp_path, concurrency=concurrency))
