@@ -7,7 +7,6 @@ UpstreamError / PayloadError. The key goes only in the Authorization header and 
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
 import socket
@@ -22,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from modelsync import jsonio
 from modelsync.exceptions import PayloadError, UpstreamError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -116,7 +116,7 @@ class UpstreamClient:
         """GET `url` and decode its JSON; UpstreamError for transport/HTTP problems, PayloadError for a bad body."""
         body = self._get(url)
         try:
-            return json.loads(body)
+            return jsonio.loads(body)
         except ValueError:
             raise PayloadError(f"GET {safe_url(url)} did not return JSON", kind="not_json") from None
 

@@ -6,12 +6,12 @@ static source has a key configured: the snapshot lists what exists, not what thi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig, register
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError, UpstreamError
@@ -39,7 +39,7 @@ def read_snapshot(path: Path) -> object:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
         raise UpstreamError(f"cannot read the static catalog {path}: {reason}", kind="file_error") from None
     try:
-        return json.loads(text)
+        return jsonio.loads(text)
     except ValueError:
         raise PayloadError(f"the static catalog {path} is not JSON", kind="not_json") from None
 

@@ -1,0 +1,59 @@
+"""modelsync.jsonio.loads reads every document exactly as the stdlib's json.loads did, only faster."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modelsync import jsonio
+from modelsync.adapters.base import SourceConfig
+from modelsync.adapters.openrouter import parse_models
+from tests.modelsync.payloads import PAYLOADS, load
+
+# Scalars include what orjson refuses and the stdlib accepts: NaN/Infinity and lone surrogates. Integers beyond 64
+# bits are the one difference (orjson reads them as the nearest float): see the test at the end.
+int64 = st.integers(min_value=-(2**63), max_value=2**64 - 1)
+scalars = st.none() | st.booleans() | int64 | st.floats() | st.text()
+documents = st.recursive(scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=30)
+
+
+def spelled(value) -> str:
+    return json.dumps(value)  # NaN != NaN: documents are compared by their stdlib spelling
+
+
+@given(documents)
+def test_any_document_decodes_as_the_stdlib_decodes_it(document):
+    text = json.dumps(document)
+    assert spelled(jsonio.loads(text)) == spelled(json.loads(text))
+    assert spelled(jsonio.loads(text.encode())) == spelled(json.loads(text.encode()))
+
+
+@pytest.mark.parametrize("name", ["openrouter/models.json", "litellm/model_info.json"])
+def test_a_real_capture_decodes_as_the_stdlib_decodes_it(name):
+    body = (PAYLOADS / name).read_bytes()
+    assert jsonio.loads(body) == json.loads(body)
+
+
+def test_utf16_and_a_byte_order_mark_decode_as_before():
+    body = (PAYLOADS / "openrouter/models.json").read_text(encoding="utf-8")
+    assert jsonio.loads(body.encode("utf-16")) == json.loads(body)
+    assert jsonio.loads(b"\xef\xbb\xbf" + body.encode()) == json.loads(body)
+
+
+@pytest.mark.parametrize("body", [b"", b"Internal Server Error", b'{"data": [', b"\xff\xfe\x00"])
+def test_what_is_not_json_raises_value_error(body):
+    with pytest.raises(ValueError):
+        jsonio.loads(body)
+
+
+@pytest.mark.parametrize("huge", [2**64, -(2**63) - 1, 10**40])
+def test_integers_beyond_64_bits_make_the_same_records_either_way(huge):
+    # No token count or price is that large: as_int and the price checks refuse the int and the float alike.
+    item = load("openrouter/models.json")["data"][0]
+    item.update(context_length=huge, top_provider={"max_completion_tokens": huge})
+    item["pricing"].update(prompt=huge, completion=-huge)
+    text, config = json.dumps({"data": [item]}), SourceConfig(name="s", kind="openrouter", base_url="")
+    fast, stdlib = parse_models(jsonio.loads(text), config), parse_models(json.loads(text), config)
+    assert fast == stdlib and fast.records[0].context_window is None
+    assert fast.records[0].pricing_status == "unknown" and fast.records[0].input_cost_per_mtok is None
