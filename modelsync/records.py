@@ -10,6 +10,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+import orjson
+
 
 @dataclass(slots=True)
 class ModelRecord:
@@ -52,25 +54,19 @@ class ModelRecord:
         return values
 
     def content_hash(self) -> str:
-        """A sha256 digest of a canonical text of the synced values: equal hash = nothing to write.
+        """A sha256 digest of the synced values as canonical JSON: equal hash = nothing to write.
 
-        The plain fields (text, numbers, flags, tuples of text) go through one C-level repr of a tuple; prices,
-        dates and details are spelled by value, so 1.50 and 1.5 or a reordered dict hash alike. A sync hashes
-        every model it reads, so this is built for speed.
+        One orjson call spells the whole record (a sync hashes every model it reads, SPEC §9); prices are spelled
+        by value and details with sorted keys, so 1.50 and 1.5 or a reordered dict hash alike.
         """
         if not self._hash:
-            prices = map(_decimal_text, _decimal_values(self))
-            parts = (repr(_plain_values(self)), *prices, _datetime_text(self.expires_at), _json_text(self.details))
-            self._hash = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+            values = (*_plain_values(self), *_decimal_values(self), self.expires_at, self.details)
+            self._hash = hashlib.sha256(_canonical_json(values)).hexdigest()
         return self._hash
 
 
-def _decimal_text(value: Decimal | None) -> str:
-    return "None" if value is None else format(value.normalize(), "f")  # whatever places the database gave back
-
-
-def _datetime_text(value: datetime | None) -> str:
-    return "None" if value is None else value.isoformat()
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")  # whatever places the database gave back
 
 
 def _json_default(value: Any) -> str:
@@ -81,8 +77,11 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"not JSON-serializable: {type(value).__name__}")
 
 
-# One encoder for every record (json.dumps with options builds a new one per call); details hold no cycles.
-_json_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_json_default, check_circular=False).encode
+def _canonical_json(values: tuple) -> bytes:
+    try:
+        return orjson.dumps(values, default=_json_default, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # what orjson cannot spell (integers over 64 bits): the stdlib, or its TypeError
+        return json.dumps(values, default=_json_default, sort_keys=True, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True, slots=True)
