@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypeVar
 
 from modelsync.exceptions import PayloadError
 from modelsync.records import Finding, ModelRecord, ParseResult
@@ -71,6 +72,21 @@ _SMALL_WORDS = {"mini", "nano", "pro", "turbo", "instruct", "preview", "latest"}
 _UPPER_WORDS = {"gpt": "GPT", "glm": "GLM", "ai": "AI", "tts": "TTS", "hd": "HD", "vl": "VL", "r1": "R1"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SECRET_LIKE = re.compile(r"(?i)\b(?:bearer\s+\S+|(?:sk|pk|rk|key)-[a-z0-9_\-]{6,})")
+
+
+_MEMOIZED: list = []
+_Function = TypeVar("_Function", bound=Callable)
+
+
+def memoized(maxsize: int) -> Callable[[_Function], _Function]:
+    """functools.lru_cache, registered so clear_caches() can forget it: a sync repeats the previous one's values."""
+
+    def decorate(function: _Function) -> _Function:
+        cached = lru_cache(maxsize=maxsize)(function)
+        _MEMOIZED.append(cached)
+        return cached
+
+    return decorate
 
 
 def payload_items(payload: object, key: str, *, endpoint: str) -> list:
@@ -169,7 +185,7 @@ def provider_for(raw_provider: str, model_name: str) -> tuple[str, str]:
     return _vendor(raw_provider) or _provider_by_name(raw_provider, model_name)
 
 
-@lru_cache(maxsize=1024)
+@memoized(1024)
 def _vendor(raw_provider: str) -> tuple[str, str] | None:
     """The provider a vendor's own name gives, whatever the model (most ids): cached per vendor, not per model."""
     raw = (raw_provider or "").strip().lower()
@@ -178,7 +194,7 @@ def _vendor(raw_provider: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=8192)
+@memoized(8192)
 def _provider_by_name(raw_provider: str, model_name: str) -> tuple[str, str]:
     raw = (raw_provider or "").strip().lower()
     kept = clean_text(raw_provider, 128)
@@ -197,7 +213,7 @@ def category_for_mode(mode: object) -> str:
     return CATEGORY_BY_MODE.get(mode, "other") if isinstance(mode, str) else "other"
 
 
-@lru_cache(maxsize=8192)
+@memoized(8192)
 def category_for_name(model_id: str) -> str:
     """A guess from the name when the upstream gives no mode: non-chat families by name, else chat."""
     lowered = model_id.lower()
@@ -212,7 +228,7 @@ def _word(token: str) -> str:
     return token[:1].upper() + token[1:]
 
 
-@lru_cache(maxsize=8192)
+@memoized(8192)
 def display_name(model_id: str) -> str:
     """'gpt-4o-mini' -> 'GPT-4o mini'; 'claude-3-5-sonnet-20241022' -> 'Claude 3.5 Sonnet (2024-10-22)'."""
     name = model_id.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0]
@@ -285,7 +301,7 @@ def pricing(
     return fields, [Finding(problem, PRICE_PROBLEMS[problem], external_id, counts_as_invalid=False)]
 
 
-@lru_cache(maxsize=4096)
+@memoized(4096)
 def _pricing(input_per_token: object, output_per_token: object, source_says_free: bool) -> tuple[dict, str | None]:
     # Cached: a catalog has few distinct price pairs, and a sync repeats the last one's. Callers never mutate.
     return _pricing_uncached(input_per_token, output_per_token, source_says_free)
@@ -310,7 +326,7 @@ def _pricing_uncached(input_per_token: object, output_per_token: object, says_fr
     return _known(per_mtoks), None
 
 
-@lru_cache(maxsize=4096)
+@memoized(4096)
 def is_positive_price(value: object) -> bool:
     """A priced extra (cache reads, web search) the model offers: a price above zero."""
     price = to_decimal(value)
@@ -345,7 +361,7 @@ def matches_any(name: str, patterns: tuple[str, ...]) -> bool:
     return bool(patterns) and _globs(patterns).match(name) is not None
 
 
-@lru_cache(maxsize=64)
+@memoized(64)
 def _globs(patterns: tuple[str, ...]) -> re.Pattern:
     """One compiled regex for a tuple of globs: a sync tests every model against the same patterns."""
     return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in patterns))
@@ -381,7 +397,7 @@ def clean_text(value: object, limit: int = 500) -> str:
     return _clean_text(value[: limit + 100], limit) if value.__class__ is str else ""
 
 
-@lru_cache(maxsize=16384)
+@memoized(16384)
 def _clean_text(text: str, limit: int) -> str:
     # Cached: a sync repeats the previous one's names and descriptions, and cleaning is the costly part of a model.
     if not text.isprintable():  # newlines mostly: a space each; other unprintables (rare) are dropped
@@ -395,10 +411,7 @@ def _clean_text(text: str, limit: int) -> str:
     return text[:limit]
 
 
-CACHES = (_vendor, _provider_by_name, display_name, category_for_name, _pricing, is_positive_price, _clean_text, _globs)
-
-
 def clear_caches() -> None:
     """Forget every memoized value (benchmarks measure a cold first sync with it)."""
-    for cached in CACHES:
+    for cached in _MEMOIZED:
         cached.cache_clear()

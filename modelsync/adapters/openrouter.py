@@ -14,6 +14,7 @@ from modelsync.normalize import (
     iso_datetime,
     mapped,
     matches_any,
+    memoized,
     payload_items,
     pricing,
     provider_for,
@@ -64,8 +65,13 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
     price_fields, findings = pricing(
         model_id, prices.get("prompt", "0"), prices.get("completion", "0"), source_says_free=model_id.endswith(":free")
     )
-    inputs, outputs = _modalities(architecture)
-    capabilities = _capabilities(item, inputs, outputs, prices)
+    capabilities, category = _traits(
+        str_list(architecture.get("input_modalities")),
+        str_list(architecture.get("output_modalities")),
+        _text(architecture.get("modality")),
+        str_list(item.get("supported_parameters")),
+        (_text(prices.get("input_cache_read")), _text(prices.get("web_search"))),
+    )
     context = as_int(item.get("context_length"))
     provider, raw = provider_for(model_id.split("/", 1)[0] if "/" in model_id else "", model_id)
     record = ModelRecord(
@@ -74,7 +80,7 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
         display_name=clean_text(item.get("name"), 255) or display_name(model_id),
         provider=provider,
         provider_raw=raw,
-        category=_category(inputs, outputs),
+        category=category,
         capabilities=capabilities,
         tags=derive_tags(is_free=price_fields.get("is_free", False), capabilities=capabilities, context_window=context),
         context_window=context,
@@ -90,27 +96,36 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
     return record, findings
 
 
-def _modalities(architecture: dict) -> tuple[frozenset[str], frozenset[str]]:
+def _text(value: object) -> str | None:
+    return value if value.__class__ is str else None
+
+
+@memoized(4096)
+def _traits(
+    input_modalities: tuple[str, ...],
+    output_modalities: tuple[str, ...],
+    modality: str | None,
+    parameters: tuple[str, ...],
+    extra_prices: tuple[str | None, ...],
+) -> tuple[tuple[str, ...], str]:
+    """(capabilities, category). Memoized: models share a few dozen combinations, and a sync repeats the last one's."""
+    inputs, outputs = _modalities(input_modalities, output_modalities, modality)
+    found = mapped(list(parameters), PARAMETER_CAPABILITIES)
+    found.update(INPUT_CAPABILITIES[name] for name in inputs & INPUT_CAPABILITIES.keys())
+    if "audio" in outputs:
+        found.add("audio_output")
+    for capability, price in zip(PRICE_CAPABILITIES.values(), extra_prices, strict=True):
+        if price is not None and is_positive_price(price):
+            found.add(capability)
+    return tuple(sorted(found)), _category(inputs, outputs)
+
+
+def _modalities(inputs: tuple[str, ...], outputs: tuple[str, ...], modality: str | None) -> tuple[frozenset, frozenset]:
     """(inputs, outputs); items without the lists fall back to the "text+image->text" modality string."""
-    inputs, outputs = str_list(architecture.get("input_modalities")), str_list(architecture.get("output_modalities"))
-    modality = architecture.get("modality")
-    if not (inputs or outputs) and isinstance(modality, str) and "->" in modality:
+    if not (inputs or outputs) and modality and "->" in modality:
         left, right = modality.split("->", 1)
         inputs, outputs = tuple(left.split("+")), tuple(right.split("+"))
     return frozenset(inputs or TEXT), frozenset(outputs or TEXT)
-
-
-def _capabilities(item: dict, inputs: frozenset[str], outputs: frozenset[str], prices: dict) -> tuple[str, ...]:
-    found = mapped(item.get("supported_parameters"), PARAMETER_CAPABILITIES)
-    for modality in inputs & INPUT_CAPABILITIES.keys():
-        found.add(INPUT_CAPABILITIES[modality])
-    if "audio" in outputs:
-        found.add("audio_output")
-    for key, capability in PRICE_CAPABILITIES.items():
-        value = prices.get(key)
-        if value is not None and value != "0" and value.__class__ is str and is_positive_price(value):
-            found.add(capability)
-    return tuple(sorted(found))
 
 
 def _category(inputs: frozenset[str], outputs: frozenset[str]) -> str:
