@@ -30,9 +30,10 @@ from typing import Any
 from modelsync.records import ModelRecord
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CatalogRow:
-    """What reconcile needs to know about one existing catalog row."""
+    """What reconcile needs to know about one existing catalog row. Treated as immutable, not declared frozen:
+    a sync builds one per catalog row, and a frozen dataclass's __init__ costs ten times as much (SPEC §9)."""
 
     id: int
     external_id: str
