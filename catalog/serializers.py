@@ -19,38 +19,38 @@ def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def llm_model_entry(obj: LLMModel) -> dict:
-    """The catalog entry as the API shows it (hand-built: this runs for every row of every list page)."""
-    last_seen = obj.last_seen_at
-    if obj.is_active and obj.source.last_success_at and obj.source.last_success_at > last_seen:
-        last_seen = obj.source.last_success_at  # an unchanged row is not rewritten, but it was seen
-    safety = obj.effective_safety_score
+def llm_model_entry(row: dict) -> dict:
+    """The catalog entry as the API shows it, from a row of LLMModel.objects.with_effective_values().entry_rows()
+    (hand-built: this runs for every row of every list page)."""
+    last_seen, source_seen = row["last_seen_at"], row["source__last_success_at"]
+    if row["is_active"] and source_seen and source_seen > last_seen:
+        last_seen = source_seen  # an unchanged row is not rewritten, but it was seen
     return {
-        "id": obj.pk,
-        "source": obj.source.name,
-        "model": obj.model,
-        "provider": obj.provider,
-        "display_name": obj.effective_display_name,
-        "category": obj.category,
-        "tags": list(obj.effective_tags),
-        "capabilities": list(obj.capabilities),
-        "context_window": obj.context_window,
-        "max_output_tokens": obj.max_output_tokens,
+        "id": row["id"],
+        "source": row["source__name"],
+        "model": row["model"],
+        "provider": row["provider"],
+        "display_name": row["eff_display_name"],
+        "category": row["category"],
+        "tags": list(row["eff_tags"]),
+        "capabilities": list(row["capabilities"]),
+        "context_window": row["context_window"],
+        "max_output_tokens": row["max_output_tokens"],
         "pricing": {
-            "status": obj.pricing_status,
-            "input_per_mtok": decimal_text(obj.input_cost_per_mtok),
-            "output_per_mtok": decimal_text(obj.output_cost_per_mtok),
+            "status": row["pricing_status"],
+            "input_per_mtok": decimal_text(row["input_cost_per_mtok"]),
+            "output_per_mtok": decimal_text(row["output_cost_per_mtok"]),
         },
-        "is_free": obj.is_free,
-        "requires_api_key": obj.requires_api_key,
-        "api_key_available": obj.api_key_available,
-        "is_active": obj.is_active,
-        "is_recommended": obj.effective_is_recommended,
-        "popularity": obj.popularity,
-        "safety_score": decimal_text(safety),
-        "first_seen_at": obj.first_seen_at.isoformat(),
+        "is_free": row["is_free"],
+        "requires_api_key": row["requires_api_key"],
+        "api_key_available": row["api_key_available"],
+        "is_active": row["is_active"],
+        "is_recommended": row["eff_is_recommended"],
+        "popularity": row["popularity"],
+        "safety_score": decimal_text(row["eff_safety_score"]),
+        "first_seen_at": row["first_seen_at"].isoformat(),
         "last_seen_at": last_seen.isoformat(),
-        "deactivated_at": obj.deactivated_at.isoformat() if obj.deactivated_at else None,
+        "deactivated_at": row["deactivated_at"].isoformat() if row["deactivated_at"] else None,
     }
 
 
@@ -100,7 +100,7 @@ class LLMModelDetailSerializer(LLMModelSerializer):
     recent_changes = ModelChangeEntrySerializer(many=True)
 
     def to_representation(self, instance):
-        changes = instance.changes.order_by("-created_at", "-id")[:20]
+        changes = LLMModel(pk=instance["id"]).changes.order_by("-created_at", "-id")[:20]
         return {**llm_model_entry(instance), "recent_changes": ModelChangeEntrySerializer(changes, many=True).data}
 
 

@@ -82,8 +82,8 @@ def snapshot_from_entries(entries: list[dict], *, version: int, stale: bool = Fa
 
 
 def _build(version: int) -> Snapshot:
-    models = LLMModel.objects.visible().select_related("source").order_by("id")
-    entries = [llm_model_entry(obj) for obj in models.iterator(chunk_size=2000)]
+    rows = LLMModel.objects.visible().with_effective_values().order_by("id").entry_rows()
+    entries = [llm_model_entry(row) for row in rows.iterator(chunk_size=2000)]
     snapshot = snapshot_from_entries(entries, version=version)
     _save(version, entries)
     return snapshot

@@ -89,7 +89,11 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         # Hidden models never; inactive ones only with include_inactive=1 (LLMModelFilter.filter_queryset).
-        return LLMModel.objects.filter(is_hidden=False).select_related("source").with_effective_values()
+        return LLMModel.objects.filter(is_hidden=False).with_effective_values()
+
+    def filter_queryset(self, queryset):
+        """Filtered and ordered, then read as entry rows: list pages, get_object() and cost all use them."""
+        return super().filter_queryset(queryset).entry_rows()
 
     def get_serializer_class(self):
         return LLMModelDetailSerializer if self.action == "retrieve" else LLMModelSerializer
@@ -148,9 +152,9 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"model": model, **query.validated_data, **quote, "currency": "USD"})
 
     def _pricing(self) -> tuple[str, dict]:
-        obj = self.get_object()
-        return obj.model, {"pricing_status": obj.pricing_status, "input_per_mtok": obj.input_cost_per_mtok,
-                           "output_per_mtok": obj.output_cost_per_mtok}  # fmt: skip
+        row = self.get_object()
+        return row["model"], {"pricing_status": row["pricing_status"], "input_per_mtok": row["input_cost_per_mtok"],
+                              "output_per_mtok": row["output_cost_per_mtok"]}  # fmt: skip
 
     def _stale_pricing(self) -> tuple[str, dict]:
         entry = self._snapshot_entry(snapshot_get())

@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 
 from catalog.models import LLMModel
+from catalog.services import catalog_version_bump
 from modelsync.models import SyncRun
 from tests.factories import LLMModelFactory
 
@@ -63,6 +64,37 @@ def test_effective_values_drive_recommended_and_safety_filters(reader, real_cata
     assert [e["model"] for e in models(reader, is_recommended="true")["results"]] == ["deepseek/deepseek-chat"]
     (entry,) = models(reader, min_safety="0.5")["results"]
     assert entry["safety_score"] == "0.9" and entry["is_recommended"] is True
+
+
+def listed_entry(client, model: LLMModel) -> dict:
+    return next(entry for entry in models(client, search=model.model)["results"] if entry["id"] == model.pk)
+
+
+def test_staff_overrides_are_what_list_detail_and_selection_show(reader, real_catalog):
+    chosen = LLMModel.objects.get(model="deepseek/deepseek-chat")
+    chosen.staff_display_name, chosen.staff_tags = "House default", ["house"]
+    chosen.staff_is_recommended, chosen.staff_safety_score = True, Decimal("0.25")
+    chosen.save()
+    catalog_version_bump()
+    listed = listed_entry(reader, chosen)
+    detail = reader.get(f"/api/v1/models/{chosen.pk}/").json()
+    selected = reader.post("/api/v1/select/", {"preferred": ["deepseek/deepseek-chat"]}, format="json").json()
+    for entry in (listed, detail, selected["selected"]):
+        shown = (entry["display_name"], entry["tags"], entry["is_recommended"], entry["safety_score"])
+        assert shown == ("House default", ["house"], True, "0.25")
+    chosen.staff_display_name, chosen.staff_tags = "", None  # cleared overrides: the synced values again
+    chosen.save()
+    catalog_version_bump()
+    listed = listed_entry(reader, chosen)
+    assert (listed["display_name"], listed["tags"]) == (chosen.display_name, chosen.tags)
+
+
+def test_a_list_page_costs_the_same_queries_whatever_its_size(reader, real_catalog, django_assert_num_queries):
+    listed = LLMModel.objects.visible().filter(provider="openai").count()
+    assert listed > 50
+    for size in (1, 50):
+        with django_assert_num_queries(3):  # catalog version, count, page: no query per row
+            assert len(models(reader, page_size=size, provider="openai")["results"]) == size
 
 
 def test_hidden_and_inactive_models_are_not_listed(reader, real_catalog):
