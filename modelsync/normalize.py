@@ -169,17 +169,6 @@ def str_list(value: object) -> tuple[str, ...]:
     return tuple([v for v in value if v.__class__ is str]) if value.__class__ is list else ()
 
 
-def mapped(value: object, mapping: dict[str, str]) -> set[str]:
-    """The mapping's values for the list entries it knows: ["tools", 3, "x"] -> {"function_calling"}."""
-    if not isinstance(value, list):
-        return set()
-    try:
-        known = mapping.keys() & set(value)  # one C-level pass: this runs for every model of every sync
-    except TypeError:  # unhashable entries (lists, objects) in an untrusted list
-        known = mapping.keys() & {v for v in value if isinstance(v, str)}
-    return {mapping[key] for key in known}
-
-
 def provider_for(raw_provider: str, model_name: str) -> tuple[str, str]:
     """(canonical provider, raw string): a host's name gives way to the vendor its model name reveals."""
     return _vendor(raw_provider) or _provider_by_name(raw_provider, model_name)

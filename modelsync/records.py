@@ -1,4 +1,4 @@
-"""The normalized shapes the sync pipeline passes between its steps: plain, frozen, typed."""
+"""The normalized shapes the sync pipeline passes between its steps: plain, typed, never changed in place."""
 
 from __future__ import annotations
 

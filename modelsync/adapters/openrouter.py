@@ -12,7 +12,6 @@ from modelsync.normalize import (
     display_name,
     is_positive_price,
     iso_datetime,
-    mapped,
     matches_any,
     memoized,
     payload_items,
@@ -110,7 +109,7 @@ def _traits(
 ) -> tuple[tuple[str, ...], str]:
     """(capabilities, category). Memoized: models share a few dozen combinations, and a sync repeats the last one's."""
     inputs, outputs = _modalities(input_modalities, output_modalities, modality)
-    found = mapped(list(parameters), PARAMETER_CAPABILITIES)
+    found = {PARAMETER_CAPABILITIES[name] for name in PARAMETER_CAPABILITIES.keys() & set(parameters)}
     found.update(INPUT_CAPABILITIES[name] for name in inputs & INPUT_CAPABILITIES.keys())
     if "audio" in outputs:
         found.add("audio_output")

@@ -238,6 +238,14 @@ def test_wrong_typed_fields_degrade_to_none_instead_of_failing():
     assert record.capabilities == ("prompt_caching",) and record.category == "chat"
 
 
+def test_entries_of_a_parameter_list_that_are_not_strings_are_skipped():
+    payload = load("openrouter/models.json")
+    item = item_of(payload, "openai/gpt-4o")
+    item["supported_parameters"] = [{"x": 1}, "tools", ["structured_outputs"], 3, None, "reasoning"]
+    record = by_id(parse_models(payload, CONFIG))["openai/gpt-4o"]
+    assert set(record.capabilities) >= {"function_calling", "reasoning"} and "json_schema" not in record.capabilities
+
+
 def test_duplicate_ids_keep_one_record_whatever_the_payload_order():
     payload = load("openrouter/models.json")
     twin = dict(item_of(payload, "openai/gpt-4o"), name="A twin with another name")

@@ -28,7 +28,6 @@ from modelsync.normalize import (
     is_positive_price,
     iso_datetime,
     item_id,
-    mapped,
     matches_any,
     payload_items,
     per_mtok,
@@ -204,14 +203,6 @@ def test_str_list_keeps_only_the_strings_of_a_real_list():
     assert str_list(modalities) == tuple(modalities) and str_list(modalities) != ()
     assert str_list(["text", 1, None, ["image"], "file"]) == ("text", "file")
     assert [str_list(v) for v in ("text", ("text",), {"text": 1}, None)] == [(), (), (), ()]
-
-
-def test_mapped_translates_known_entries_even_in_a_list_with_unhashable_ones():
-    (item,) = openrouter_items("openai/gpt-4o-mini")
-    mapping = {"tools": "function_calling", "structured_outputs": "json_schema"}
-    assert mapped(item["supported_parameters"], mapping) == {"function_calling", "json_schema"}
-    assert mapped([{"x": 1}, "tools", ["structured_outputs"], 3], mapping) == {"function_calling"}
-    assert mapped(["temperature"], mapping) == set() and mapped("tools", mapping) == set()
 
 
 def test_litellm_mode_names_are_categories():
