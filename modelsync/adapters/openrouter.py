@@ -18,7 +18,6 @@ from modelsync.normalize import (
     pricing,
     provider_for,
     require_id,
-    str_list,
 )
 from modelsync.records import Finding, ModelRecord, ParseResult
 
@@ -64,13 +63,7 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
     price_fields, findings = pricing(
         model_id, prices.get("prompt", "0"), prices.get("completion", "0"), source_says_free=model_id.endswith(":free")
     )
-    capabilities, category = _traits(
-        str_list(architecture.get("input_modalities")),
-        str_list(architecture.get("output_modalities")),
-        _text(architecture.get("modality")),
-        str_list(item.get("supported_parameters")),
-        (_text(prices.get("input_cache_read")), _text(prices.get("web_search"))),
-    )
+    capabilities, category = _traits_of(item, architecture, prices)
     context = as_int(item.get("context_length"))
     provider, raw = provider_for(model_id.split("/", 1)[0] if "/" in model_id else "", model_id)
     record = ModelRecord(
@@ -95,28 +88,54 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
     return record, findings
 
 
+def _traits_of(item: dict, architecture: dict, prices: dict) -> tuple[tuple[str, ...], str]:
+    """(capabilities, category) of an item, memoized on the lists and prices they come from."""
+    key = (
+        _entries(architecture.get("input_modalities")),
+        _entries(architecture.get("output_modalities")),
+        _text(architecture.get("modality")),
+        _entries(item.get("supported_parameters")),
+        _text(prices.get("input_cache_read")),
+        _text(prices.get("web_search")),
+    )
+    try:
+        return _traits(*key)
+    except TypeError:  # an object inside one of the lists cannot be a memo key; the answer is the same without
+        return _traits.__wrapped__(*key)
+
+
+def _entries(value: object) -> tuple:
+    return tuple(value) if value.__class__ is list else ()
+
+
 def _text(value: object) -> str | None:
     return value if value.__class__ is str else None
 
 
 @memoized(4096)
 def _traits(
-    input_modalities: tuple[str, ...],
-    output_modalities: tuple[str, ...],
+    input_modalities: tuple,
+    output_modalities: tuple,
     modality: str | None,
-    parameters: tuple[str, ...],
-    extra_prices: tuple[str | None, ...],
+    parameters: tuple,
+    cache_read_price: str | None,
+    web_search_price: str | None,
 ) -> tuple[tuple[str, ...], str]:
-    """(capabilities, category). Memoized: models share a few dozen combinations, and a sync repeats the last one's."""
-    inputs, outputs = _modalities(input_modalities, output_modalities, modality)
-    found = {PARAMETER_CAPABILITIES[name] for name in PARAMETER_CAPABILITIES.keys() & set(parameters)}
+    """Memoized: models share a few dozen combinations, and a sync repeats the last one's (SPEC §9)."""
+    inputs, outputs = _modalities(_strings(input_modalities), _strings(output_modalities), modality)
+    found = {PARAMETER_CAPABILITIES[name] for name in _strings(parameters) if name in PARAMETER_CAPABILITIES}
     found.update(INPUT_CAPABILITIES[name] for name in inputs & INPUT_CAPABILITIES.keys())
     if "audio" in outputs:
         found.add("audio_output")
-    for capability, price in zip(PRICE_CAPABILITIES.values(), extra_prices, strict=True):
+    for capability, price in zip(PRICE_CAPABILITIES.values(), (cache_read_price, web_search_price), strict=True):
         if price is not None and is_positive_price(price):
             found.add(capability)
     return tuple(sorted(found)), _category(inputs, outputs)
+
+
+def _strings(entries: tuple) -> tuple[str, ...]:
+    """The strings of an untrusted list: ["text", 1, {"x": 1}] -> ("text",)."""
+    return tuple([entry for entry in entries if entry.__class__ is str])
 
 
 def _modalities(inputs: tuple[str, ...], outputs: tuple[str, ...], modality: str | None) -> tuple[frozenset, frozenset]:
