@@ -202,12 +202,14 @@ MODELSYNC_STATIC_CATALOG_PATH = env.str("MODELSYNC_STATIC_CATALOG_PATH", default
 # --- API (SPEC §8) ---------------------------------------------------------------------------
 MODELSYNC_PUBLIC_READ = env.bool("MODELSYNC_PUBLIC_READ", default=False)
 MODELSYNC_MAX_PAGE_SIZE = env.int("MODELSYNC_MAX_PAGE_SIZE", default=200)
+# Seconds a verified API token keeps reading the stale catalog while the database is down; 0 = never.
+MODELSYNC_TOKEN_REMEMBER_SECONDS = env.int("MODELSYNC_TOKEN_REMEMBER_SECONDS", default=300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MODELSYNC_MAX_BODY_BYTES", default=64 * 1024)
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous request with the first class's challenge, so that is a 401 with
     # "WWW-Authenticate: Token" rather than a bare 403. https://www.django-rest-framework.org/api-guide/authentication/
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "catalog.authentication.RememberedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,10 +1,12 @@
 """The database is down: reads answer from the last good snapshot (then disk, then the static catalog), marked
 stale; writes answer 503 JSON."""
 
+import hashlib
 from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db.utils import OperationalError
 
 from catalog.models import LLMModel
@@ -92,3 +94,33 @@ def test_selection_does_not_count_static_picks_toward_popularity(reader, var_dir
     with database_down():
         reader.post("/api/v1/select/", {"category": "chat"}, format="json")
     assert not usage._pending
+
+
+def test_a_token_verified_before_the_outage_keeps_reading_stale(token_client, var_dir, real_catalog):
+    assert token_client.get("/api/v1/models/", {"page_size": 1}).status_code == 200  # verified: remembered
+    with database_down():
+        listed = assert_stale(token_client.get("/api/v1/models/", {"page_size": 5}))
+        selected = assert_stale(token_client.post("/api/v1/select/", {"category": "chat"}, format="json"))
+    assert listed["count"] == 421 and selected["selected"]["category"] == "chat"
+
+
+def test_a_token_not_seen_before_the_outage_is_a_503(token_client, var_dir, real_catalog, settings):
+    cache.clear()  # this process has verified no token
+    snapshot_get()
+    with database_down():
+        unknown = token_client.get("/api/v1/models/")
+    settings.MODELSYNC_TOKEN_REMEMBER_SECONDS = 0  # remembering off: a verified token is not kept
+    assert token_client.get("/api/v1/models/", {"page_size": 1}).status_code == 200
+    with database_down():
+        forgotten = token_client.get("/api/v1/models/")
+    for response in (unknown, forgotten):
+        assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"
+
+
+def test_the_remembered_token_is_a_digest_never_the_key(token_client, real_catalog):
+    key = token_client._credentials["HTTP_AUTHORIZATION"].removeprefix("Token ")
+    cache.clear()
+    assert token_client.get("/api/v1/models/", {"page_size": 1}).status_code == 200
+    remembered = {name: value for name, value in cache._cache.items() if "catalog:token:" in name}  # LocMemCache
+    assert len(remembered) == 1
+    assert key not in repr(remembered) and hashlib.sha256(key.encode()).hexdigest() in next(iter(remembered))
