@@ -56,7 +56,7 @@ class WarmSync:
 def test_warm_sync_end_to_end(benchmark, tmp_path, settings, count, budget_s):
     settings.MODELSYNC_MISS_THRESHOLD = 1
     warm = WarmSync(tmp_path, count)
-    run = benchmark.pedantic(warm.run, setup=warm.reset, rounds=3 if count <= 2_000 else 1, iterations=1)
+    run = benchmark.pedantic(warm.run, setup=warm.reset, rounds=7 if count <= 2_000 else 3, iterations=1)
     assert run.status == "succeeded"
     assert (run.created, run.updated, run.deactivated) == (count // 100, count // 20, count // 50)
     benchmark.extra_info.update(figure=f"warm sync at {count:,} models (PostgreSQL)", budget=budget_s, unit="s")
