@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import unavailable
 
@@ -40,6 +41,10 @@ def browser_page(live_server) -> Iterator:
         try:
             yield page
         finally:
+            # While Playwright's loop runs, Django keeps this thread's database connections per asyncio context
+            # (asgiref), apart from the ones its own test teardown closes: close them here, or each stays open
+            # until the garbage collector finds it, and pytest-django cannot drop the test database.
+            connections.close_all()
             context.close()
             browser.close()
 
