@@ -6,9 +6,11 @@ latest, after `lifetime` seconds, so a failing test never leaves a server behind
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +27,24 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type
         handler.send_header(name.replace("_", "-"), value)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def slow_drip(body: bytes, *, declare_length: bool = False) -> Responder:
+    """A 200 that sends `body` a byte every 50 ms: a read timeout never fires, only the run's deadline can stop it."""
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        if declare_length:
+            handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client hangs up at its deadline
+            for byte in body:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.05)
+
+    return drip
 
 
 class FakeUpstream:

@@ -1,6 +1,5 @@
 """A bad upstream answer never touches the catalog: each fault leaves a full dump identical and names the problem."""
 
-import contextlib
 import gzip
 import io
 import json
@@ -11,7 +10,7 @@ from django.core.management import call_command
 
 from modelsync.models import Source, SyncRun
 from modelsync.services import source_sync
-from tests.modelsync.fake_upstream import fake_upstream, send
+from tests.modelsync.fake_upstream import fake_upstream, send, slow_drip
 from tests.modelsync.payloads import load, raw
 
 pytestmark = pytest.mark.django_db
@@ -127,18 +126,8 @@ def test_hanging_upstream_times_out(upstream, synced):
 def test_slow_drip_is_cut_by_the_deadline(upstream, synced, settings):
     settings.MODELSYNC_HTTP_DEADLINE = 1.5
 
-    def drip(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client hangs up at its deadline
-            for byte in REAL_LIST[:400]:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-                time.sleep(0.05)
-
     before = dump()
-    upstream.routes[MODELS] = drip
+    upstream.routes[MODELS] = slow_drip(REAL_LIST[:400])  # 20 s of bytes: the deadline is 1.5 s
     started = time.monotonic()
     _assert_untouched(synced, before, "failed", "deadline")
     assert time.monotonic() - started < 4

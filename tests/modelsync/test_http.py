@@ -1,6 +1,5 @@
 """UpstreamClient on a loopback server: where the key goes, what is retried, what is capped, what a message says."""
 
-import contextlib
 import json
 import shutil
 import time
@@ -10,7 +9,7 @@ import requests
 
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.http import UpstreamClient, _transport_error, safe_url, scrub
-from tests.modelsync.fake_upstream import fake_upstream, self_signed_cert, send
+from tests.modelsync.fake_upstream import fake_upstream, self_signed_cert, send, slow_drip
 from tests.modelsync.payloads import load, raw
 
 KEY = "sk-test-7f3a9c1e5b"
@@ -209,18 +208,7 @@ def test_an_error_body_that_cannot_be_decoded_gives_a_message_without_an_excerpt
 def test_a_slow_drip_with_a_declared_length_is_cut_at_the_deadline(upstream, settings):
     settings.MODELSYNC_HTTP_DEADLINE = 1.0
 
-    def drip(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(REAL)))
-        handler.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client hangs up at its deadline
-            for byte in REAL[:100]:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-                time.sleep(0.05)
-
-    upstream.routes[MODELS] = drip
+    upstream.routes[MODELS] = slow_drip(REAL[:100], declare_length=True)  # 5 s of bytes: the deadline is 1 s
     started = time.monotonic()
     with pytest.raises(UpstreamError) as error:
         UpstreamClient().get_json(f"{upstream.url}{MODELS}")
