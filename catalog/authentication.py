@@ -19,6 +19,14 @@ class RememberedTokenAuthentication(TokenAuthentication):
     An unknown token during an outage still fails: nothing can say whether it is valid.
     """
 
+    def authenticate(self, request):
+        # The list fast path (catalog.middleware) checks a request first and, when its page is not cached, the view
+        # checks it again: the answer is kept on the HTTP request both wrap, so a token costs one query, not two.
+        http_request = request._request
+        if not hasattr(http_request, "catalog_token_auth"):
+            http_request.catalog_token_auth = super().authenticate(request)
+        return http_request.catalog_token_auth
+
     def authenticate_credentials(self, key):
         remembered = f"catalog:token:{hashlib.sha256(key.encode()).hexdigest()}"
         try:

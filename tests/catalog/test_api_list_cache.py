@@ -5,6 +5,8 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -130,3 +132,13 @@ def test_a_page_asked_through_another_host_name_links_to_that_host(two_clients, 
         "/api/v1/models/", {"page_size": 5}, HTTP_HOST="public.test", HTTP_IF_NONE_MATCH=internal["ETag"]
     )
     assert not_modified.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_token_is_checked_once_when_the_page_is_not_cached_yet(static_catalog, django_user_model):
+    cache.clear()
+    token = Token.objects.create(user=django_user_model.objects.create_user("lister", password="lister-pw-123"))
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/models/", {"page_size": 3}).status_code == 200  # the fast path, then DRF
+    assert sum(Token._meta.db_table in query["sql"] for query in queries.captured_queries) == 1
