@@ -112,11 +112,12 @@ class UpstreamClient:
     def __repr__(self) -> str:  # never the key, in a traceback or a log line
         return "UpstreamClient()"
 
-    def get_json(self, url: str) -> object:
-        """GET `url` and decode its JSON; UpstreamError for transport/HTTP problems, PayloadError for a bad body."""
+    def get_json(self, url: str, *, items_under: str | None = None) -> object:
+        """GET `url` and decode its JSON (see jsonio.loads for `items_under`); UpstreamError for transport/HTTP
+        problems, PayloadError for a bad body."""
         body = self._get(url)
         try:
-            return jsonio.loads(body)
+            return jsonio.loads(body, items_under=items_under)
         except ValueError:
             raise PayloadError(f"GET {safe_url(url)} did not return JSON", kind="not_json") from None
 

@@ -7,14 +7,18 @@ finding. The one exception is payload_items(), which raises PayloadError when a 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TypeVar
 
 from modelsync.exceptions import PayloadError
+from modelsync.jsonio import RawItem, load_item
 from modelsync.records import Finding, ModelRecord, ParseResult
 from modelsync.recordset import dedupe
 
@@ -112,28 +116,65 @@ class InvalidItem(ValueError):
 
 
 Builder = Callable[[object], tuple[ModelRecord, list[Finding]]]
+Outcome = tuple[ModelRecord | None, tuple[Finding, ...]]
+BUILT_SOURCES_KEPT = 16  # sources whose last list a process remembers (see build_records)
+_built_by_source: OrderedDict[Hashable, dict[bytes, Outcome]] = OrderedDict()
+_built_lock = threading.Lock()
 
 
-def build_records(items: Iterable[object], build: Builder, *, id_keys: tuple[str, ...] = ("id",)) -> ParseResult:
+def build_records(
+    items: Iterable[object], build: Builder, *, id_keys: tuple[str, ...] = ("id",), memo_key: Hashable | None = None
+) -> ParseResult:
     """Every item becomes a record or an invalid_item finding; duplicates are reduced to one, order-independently.
 
     `id_keys` name where the upstream keeps the external id, so an invalid item's finding carries the id its row
     has (and that row is not counted missing); a display name would protect the wrong row.
+
+    Undecoded items (jsonio.RawItem) are remembered by a sha256 of their bytes under `memo_key`, which names the
+    source and everything `build` reads besides the item: the next list of that source decodes and builds only the
+    items that changed, and replays the record and findings of the rest (SPEC §9). The memo holds the last list of
+    BUILT_SOURCES_KEPT sources per process, keyed by digest: never the items' bytes.
     """
+    remembered = _built_by_source.get(memo_key, {}) if memo_key is not None else {}
+    built: dict[bytes, Outcome] = {}
     records: list[ModelRecord] = []
     findings: list[Finding] = []
     for item in items:
-        try:
-            record, item_findings = build(item)
-        except (InvalidItem, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
-            # The message names the problem, never echoes the item: it may hold upstream secrets.
-            reason = str(exc) if isinstance(exc, InvalidItem) else f"unreadable item ({type(exc).__name__})"
-            findings.append(Finding("invalid_item", reason, item_id(item, *id_keys)))
-            continue
-        records.append(record)
-        findings.extend(item_findings)
+        if item.__class__ is RawItem:
+            digest = hashlib.sha256(item).digest()
+            outcome = built.get(digest) or remembered.get(digest) or _outcome(item, build, id_keys)
+            built[digest] = outcome
+        else:
+            outcome = _outcome(item, build, id_keys)
+        if outcome[0] is not None:
+            records.append(outcome[0])
+        findings.extend(outcome[1])
+    if memo_key is not None:
+        _remember(memo_key, built)
     kept, duplicates = dedupe(records)
     return ParseResult(tuple(kept), (*findings, *duplicates))
+
+
+def _outcome(item: object, build: Builder, id_keys: tuple[str, ...]) -> Outcome:
+    """(record, its findings), or (None, an invalid_item finding)."""
+    try:
+        if item.__class__ is RawItem:
+            item = load_item(item)
+        record, findings = build(item)
+    except (InvalidItem, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
+        # The message names the problem, never echoes the item: it may hold upstream secrets.
+        reason = str(exc) if isinstance(exc, InvalidItem) else f"unreadable item ({type(exc).__name__})"
+        return None, (Finding("invalid_item", reason, item_id(item, *id_keys)),)
+    return record, tuple(findings)
+
+
+def _remember(memo_key: Hashable, built: dict[bytes, Outcome]) -> None:
+    """Keep this list's outcomes in place of the source's last ones; forget the source least recently synced."""
+    with _built_lock:
+        _built_by_source.pop(memo_key, None)
+        _built_by_source[memo_key] = built
+        while len(_built_by_source) > BUILT_SOURCES_KEPT:
+            _built_by_source.popitem(last=False)
 
 
 def valid_id(value: object) -> str | None:
@@ -401,6 +442,8 @@ def _clean_text(text: str, limit: int) -> str:
 
 
 def clear_caches() -> None:
-    """Forget every memoized value (benchmarks measure a cold first sync with it)."""
+    """Forget every memoized value and remembered list (benchmarks measure a cold first sync with it)."""
     for cached in _MEMOIZED:
         cached.cache_clear()
+    with _built_lock:
+        _built_by_source.clear()

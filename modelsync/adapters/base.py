@@ -25,6 +25,11 @@ class SourceConfig:
     def has_api_key(self) -> bool:
         return bool(self.api_key)
 
+    @property
+    def memo_key(self) -> tuple:
+        """The source, and what its parser reads besides an item (build_records' memo); never the key itself."""
+        return (self.kind, self.name, self.base_url, self.has_api_key, self.recommended_patterns)
+
     def __repr__(self) -> str:  # keep the key out of tracebacks and logs
         return f"SourceConfig(name={self.name!r}, kind={self.kind!r}, base_url={self.base_url!r})"
 
@@ -61,14 +66,22 @@ def adapter_for(config: SourceConfig) -> SourceAdapter:
 
 
 class HttpAdapter:
-    """An adapter whose fetch() is one GET per entry of `endpoints` (payload name -> path under base_url)."""
+    """An adapter whose fetch() is one GET per entry of `endpoints` (payload name -> path under base_url).
+
+    `listings` names the payloads whose item list (payload name -> key of the list) its parser builds item by item
+    from the item alone: those items arrive undecoded, for build_records' memo.
+    """
 
     kind: str
     endpoints: dict[str, str]
+    listings: dict[str, str] = {}
 
     def __init__(self, config: SourceConfig) -> None:
         self.config = config
 
     def fetch(self, client: UpstreamClient) -> dict[str, object]:
         base = self.config.base_url.rstrip("/")
-        return {name: client.get_json(f"{base}{path}") for name, path in self.endpoints.items()}
+        return {
+            name: client.get_json(f"{base}{path}", items_under=self.listings.get(name))
+            for name, path in self.endpoints.items()
+        }

@@ -26,6 +26,7 @@ class OpenAIAdapter(HttpAdapter):
 
     kind = "openai"
     endpoints = {"models": "/models"}
+    listings = {"models": "data"}
 
     def parse(self, payloads: dict[str, object]) -> ParseResult:
         return parse_models(payloads.get("models"), self.config)
@@ -34,7 +35,7 @@ class OpenAIAdapter(HttpAdapter):
 def parse_models(payload: object, config: SourceConfig) -> ParseResult:
     """The /v1/models document -> one record per id; prices are unknown (the endpoint has none)."""
     items = payload_items(payload, "data", endpoint="/v1/models")
-    return build_records(items, lambda item: parse_model(item, config))
+    return build_records(items, lambda item: parse_model(item, config), memo_key=config.memo_key)
 
 
 def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[Finding]]:

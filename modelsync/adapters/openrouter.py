@@ -42,6 +42,7 @@ class OpenRouterAdapter(HttpAdapter):
 
     kind = "openrouter"
     endpoints = {"models": "/models"}
+    listings = {"models": "data"}
 
     def parse(self, payloads: dict[str, object]) -> ParseResult:
         return parse_models(payloads.get("models"), self.config)
@@ -50,7 +51,7 @@ class OpenRouterAdapter(HttpAdapter):
 def parse_models(payload: object, config: SourceConfig) -> ParseResult:
     """The whole /models document -> one record per id, and findings for items that are not models."""
     items = payload_items(payload, "data", endpoint="/models")
-    return build_records(items, lambda item: parse_model(item, config))
+    return build_records(items, lambda item: parse_model(item, config), memo_key=config.memo_key)
 
 
 def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[Finding]]:

@@ -33,7 +33,8 @@ class RecordingClient:
     def __init__(self, payloads: dict) -> None:
         self.payloads, self.urls = payloads, []
 
-    def get_json(self, url: str) -> object:
+    def get_json(self, url: str, *, items_under: str | None = None) -> object:
+        assert items_under is None  # entries merge three endpoints: every payload is decoded whole
         self.urls.append(url)
         return next(payload for suffix, payload in self.payloads.items() if url.endswith(suffix))
 

@@ -96,7 +96,8 @@ def test_adapter_reads_only_api_tags():
     urls = []
 
     class Client:
-        def get_json(self, url):
+        def get_json(self, url, *, items_under=None):
+            assert items_under is None  # its items are built with /api/show's answers too: decoded whole
             urls.append(url)
             return load("ollama/api_tags.json")
 

@@ -6,10 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.openai import OpenAIAdapter, parse_models
 from modelsync.exceptions import PayloadError
-from tests.modelsync.payloads import load
+from tests.modelsync.payloads import load, raw
 
 OPENAI = SourceConfig(name="openai", kind="openai", base_url="https://api.openai.com/v1/", api_key="sk-test")
 VLLM = SourceConfig(name="vllm", kind="openai", base_url="http://127.0.0.1:8000/v1")
@@ -115,14 +116,14 @@ def test_adapter_fetches_models_under_the_base_url():
     urls = []
 
     class Client:
-        def get_json(self, url):
-            urls.append(url)
-            return load("vllm/v1_models_hf_id.json")
+        def get_json(self, url, *, items_under=None):
+            urls.append((url, items_under))
+            return jsonio.loads(raw("vllm/v1_models_hf_id.json"), items_under=items_under)
 
     adapter = adapter_for(OPENAI)
     assert isinstance(adapter, OpenAIAdapter)
-    assert len(adapter.parse(adapter.fetch(Client())).records) == 1
-    assert urls == ["https://api.openai.com/v1/models"]
+    assert adapter.parse(adapter.fetch(Client())) == parse_models(load("vllm/v1_models_hf_id.json"), OPENAI)
+    assert urls == [("https://api.openai.com/v1/models", "data")]  # its items arrive undecoded
 
 
 ITEMS = JSON | st.fixed_dictionaries(

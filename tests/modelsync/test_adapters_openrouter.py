@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.openrouter import OpenRouterAdapter, parse_models
 from modelsync.exceptions import PayloadError
 from modelsync.records import ParseResult
-from tests.modelsync.payloads import load
+from tests.modelsync.payloads import load, raw
 
 CONFIG = SourceConfig(name="openrouter", kind="openrouter", base_url="https://openrouter.ai/api/v1/")
 KEYED = SourceConfig(
@@ -35,14 +36,14 @@ def item_of(payload: dict, model_id: str) -> dict:
 
 
 class RecordingClient:
-    """Stands in for UpstreamClient: answers every URL with one real payload and remembers the URLs."""
+    """Stands in for UpstreamClient: decodes one real capture as it would, and remembers what it was asked for."""
 
-    def __init__(self, payload: object) -> None:
-        self.payload, self.urls = payload, []
+    def __init__(self, body: bytes) -> None:
+        self.body, self.urls = body, []
 
-    def get_json(self, url: str) -> object:
-        self.urls.append(url)
-        return self.payload
+    def get_json(self, url: str, *, items_under: str | None = None) -> object:
+        self.urls.append((url, items_under))
+        return jsonio.loads(self.body, items_under=items_under)
 
 
 # --- the real captures -----------------------------------------------------------------------
@@ -285,10 +286,11 @@ def test_an_empty_list_parses_to_no_records_for_the_guards_to_refuse():
 
 def test_adapter_fetches_models_under_the_base_url_and_parses_them():
     adapter = adapter_for(CONFIG)
-    client = RecordingClient(load("openrouter/models_older.json"))
+    client = RecordingClient(raw("openrouter/models_older.json"))
     payloads = adapter.fetch(client)
     assert isinstance(adapter, OpenRouterAdapter)
-    assert client.urls == ["https://openrouter.ai/api/v1/models"]
+    assert client.urls == [("https://openrouter.ai/api/v1/models", "data")]  # its items arrive undecoded
+    assert adapter.parse(payloads) == parse_models(load("openrouter/models_older.json"), CONFIG)
     assert len(adapter.parse(payloads).records) == 345
 
 

@@ -57,3 +57,61 @@ def test_integers_beyond_64_bits_make_the_same_records_either_way(huge):
     fast, stdlib = parse_models(jsonio.loads(text), config), parse_models(json.loads(text), config)
     assert fast == stdlib and fast.records[0].context_window is None
     assert fast.records[0].pricing_status == "unknown" and fast.records[0].input_cost_per_mtok is None
+
+
+# --- a listing with its items undecoded -----------------------------------------------------------------------
+
+
+def materialized(document):
+    """A document from loads(..., items_under="data") with its undecoded items decoded."""
+    if isinstance(document, dict) and isinstance(document.get("data"), list):
+        items = [jsonio.load_item(item) if isinstance(item, jsonio.RawItem) else item for item in document["data"]]
+        return {**document, "data": items}
+    return document
+
+
+@given(st.dictionaries(st.text(), documents, max_size=3), st.lists(documents, max_size=5) | documents, st.booleans())
+def test_a_listing_read_with_undecoded_items_holds_the_same_values(others, items, ascii_only):
+    body = json.dumps({**others, "data": items}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    try:
+        whole = jsonio.loads(body)
+    except ValueError:  # not UTF-8: a lone surrogate written raw
+        with pytest.raises(ValueError):
+            jsonio.loads(body, items_under="data")
+        return
+    assert spelled(materialized(jsonio.loads(body, items_under="data"))) == spelled(whole)
+
+
+@given(documents)
+def test_any_other_document_decodes_whole(document):
+    body = json.dumps(document).encode()
+    assert spelled(materialized(jsonio.loads(body, items_under="data"))) == spelled(json.loads(body))
+
+
+def test_a_real_listing_arrives_with_every_item_undecoded():
+    body = (PAYLOADS / "openrouter/models.json").read_bytes()
+    document = jsonio.loads(body, items_under="data")
+    assert all(isinstance(item, jsonio.RawItem) for item in document["data"])
+    assert [jsonio.load_item(item) for item in document["data"]] == json.loads(body)["data"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": [{"id": "a\xff"}]}',  # msgspec skips over the bytes of a string without checking their UTF-8
+        b'{"data": [{"id": "a"}]} trailing',
+        b'{"data": [{"id": NaN}]',
+    ],
+)
+def test_a_listing_that_is_not_json_raises_as_the_whole_document_does(body):
+    with pytest.raises(ValueError):
+        jsonio.loads(body)
+    with pytest.raises(ValueError):
+        jsonio.loads(body, items_under="data")
+
+
+def test_text_and_bodies_the_stdlib_alone_reads_decode_whole():
+    text = json.dumps({"data": [{"x": float("nan")}, {"id": "\ud800"}]})
+    for body in (text, text.encode(), b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16")):
+        document = jsonio.loads(body, items_under="data")
+        assert spelled(document) == spelled(json.loads(text)) and isinstance(document["data"][0], dict)
