@@ -13,6 +13,7 @@ from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.openrouter import parse_models
 from modelsync.http import UpstreamClient
 from modelsync.models import ModelChange, Source, SyncRun
+from modelsync.normalize import clear_caches
 from modelsync.reconcile import reconcile
 from modelsync.services import _apply, _catalog_rows, _cyclic_gc_paused, source_config, source_sync
 from tests.benchmarks.raw_sql_floor import apply_floor, floor_diff
@@ -47,6 +48,11 @@ class WarmSync:
         assert source_sync(source=self.source, trigger="cli").created == self.count
         self.source.base_url = str(self.changed.path)
 
+    def reset_in_a_fresh_process(self) -> None:
+        """As reset(), then forget what this process remembered of the base list: a worker's first sync."""
+        self.reset()
+        clear_caches()
+
     def run(self) -> SyncRun:
         return source_sync(source=self.source, trigger="cli")
 
@@ -60,6 +66,18 @@ def test_warm_sync_end_to_end(benchmark, tmp_path, settings, count, budget_s):
     assert run.status == "succeeded"
     assert (run.created, run.updated, run.deactivated) == (count // 100, count // 20, count // 50)
     benchmark.extra_info.update(figure=f"warm sync at {count:,} models (PostgreSQL)", budget=budget_s, unit="s")
+
+
+@requires_postgres
+@pytest.mark.parametrize("count", [2_000, 20_000])
+def test_warm_sync_first_in_its_process(benchmark, tmp_path, settings, count):
+    """Reference: the same sync in a process that never read the source's list, so every item is decoded and
+    normalized, and nothing is memoized yet (a worker's first sync after start-up)."""
+    settings.MODELSYNC_MISS_THRESHOLD = 1
+    warm = WarmSync(tmp_path, count)
+    run = benchmark.pedantic(warm.run, setup=warm.reset_in_a_fresh_process, rounds=5 if count <= 2_000 else 3)
+    assert (run.status, run.created, run.updated) == ("succeeded", count // 100, count // 20)
+    benchmark.extra_info.update(figure=f"warm sync at {count:,} models, first in its process (reference)", unit="s")
 
 
 def _catalog_dump(source: Source) -> list[tuple]:
@@ -138,7 +156,8 @@ def test_normalization_per_model(benchmark):
 
     def normalize():
         started = time.perf_counter()
-        result = parse_models(payload, config)
+        with _cyclic_gc_paused():  # as source_sync runs it
+            result = parse_models(payload, config)
         return result, (time.perf_counter() - started) / len(payload["data"])
 
     result, per_model = benchmark(normalize)
