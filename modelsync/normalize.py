@@ -156,10 +156,10 @@ def build_records(
 
 
 def _outcome(item: object, build: Builder, id_keys: tuple[str, ...]) -> Outcome:
-    """(record, its findings), or (None, an invalid_item finding)."""
+    """(record, its findings), or (None, an invalid_item finding). PayloadError when a RawItem is not JSON."""
+    if item.__class__ is RawItem:
+        item = load_item(item)
     try:
-        if item.__class__ is RawItem:
-            item = load_item(item)
         record, findings = build(item)
     except (InvalidItem, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
         # The message names the problem, never echoes the item: it may hold upstream secrets.

@@ -35,12 +35,10 @@ def read_snapshot(path: Path) -> object:
         if path.stat().st_size > settings.MODELSYNC_MAX_RESPONSE_BYTES:
             raise UpstreamError(f"the static catalog {path} is larger than the response cap", kind="too_large")
         data = path.read_bytes()
-        data.decode("utf-8")  # only checked: jsonio reads the bytes
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-        raise UpstreamError(f"cannot read the static catalog {path}: {reason}", kind="file_error") from None
+    except OSError as exc:
+        raise UpstreamError(f"cannot read the static catalog {path}: {exc.strerror}", kind="file_error") from None
     try:
-        return jsonio.loads(data, items_under="data")
+        return jsonio.loads(data, items_under="data")  # bytes that are not UTF-8 JSON: not_json, as from HTTP
     except ValueError:
         raise PayloadError(f"the static catalog {path} is not JSON", kind="not_json") from None
 

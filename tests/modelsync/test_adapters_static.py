@@ -79,6 +79,15 @@ def test_a_file_that_is_not_json_is_a_payload_error(tmp_path):
     assert raised.value.kind == "not_json"
 
 
+def test_a_file_that_is_not_utf8_is_not_json_when_read(tmp_path):
+    latin1 = tmp_path / "latin1.json"
+    body = (PAYLOADS / "openrouter/models.json").read_text().replace("Claude", "Claud\u00e9", 1)
+    latin1.write_bytes(body.encode("latin-1", "replace"))  # the real capture written in Latin-1, not UTF-8
+    with pytest.raises(PayloadError) as raised:
+        fetch_and_parse(SourceConfig(name="s", kind="static", base_url=str(latin1)))
+    assert raised.value.kind == "not_json"
+
+
 def test_a_file_of_the_wrong_shape_is_refused_at_parse(tmp_path):
     wrong = tmp_path / "wrong.json"
     wrong.write_text(json.dumps(load("openrouter/models.json")["data"]))  # the list without its {"data": …}

@@ -63,6 +63,9 @@ FAULTS = {
     "unauthorized_401": (lambda h: _bytes(h, 401, raw("litellm/unauthorized_models__no_key.json")),
                          "failed", "unauthorized"),
     "truncated_json": (lambda h: _bytes(h, 200, REAL_LIST[: len(REAL_LIST) // 2]), "failed", "not_json"),
+    # Found only when that one model is decoded: every other item is the one the last sync built (build_records).
+    "one_model_not_utf8": (lambda h: _bytes(h, 200, REAL_LIST.replace(b'"id":', b'"id":"\xff",  "x":', 1)),
+                           "failed", "not_json"),
     "data_is_a_string": (lambda h: _bytes(h, 200, json.dumps({"data": "x"}).encode()), "failed", "wrong_shape"),
     "error_in_200": (lambda h: _bytes(h, 200, raw("litellm/unauthorized_models__no_key.json")),
                      "failed", "error_in_body"),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
+from modelsync.exceptions import PayloadError
 from tests.modelsync.payloads import PAYLOADS, load
 
 # Scalars include what orjson refuses and the stdlib accepts: NaN/Infinity and lone surrogates. Integers beyond 64
@@ -75,9 +76,9 @@ def test_a_listing_read_with_undecoded_items_holds_the_same_values(others, items
     body = json.dumps({**others, "data": items}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
     try:
         whole = jsonio.loads(body)
-    except ValueError:  # not UTF-8: a lone surrogate written raw
-        with pytest.raises(ValueError):
-            jsonio.loads(body, items_under="data")
+    except ValueError:  # not UTF-8: a lone surrogate written raw; found in the item that holds it, if in an item
+        with pytest.raises((ValueError, PayloadError)):
+            materialized(jsonio.loads(body, items_under="data"))
         return
     assert spelled(materialized(jsonio.loads(body, items_under="data"))) == spelled(whole)
 
@@ -96,18 +97,24 @@ def test_a_real_listing_arrives_with_every_item_undecoded():
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        b'{"data": [{"id": "a\xff"}]}',  # msgspec skips over the bytes of a string without checking their UTF-8
-        b'{"data": [{"id": "a"}]} trailing',
-        b'{"data": [{"id": NaN}]',
-    ],
+    "body", [b'{"data": [{"id": "a"}]} trailing', b'{"data": [{"id": NaN}]', b'{"data": [], "x": "\xff"}']
 )
 def test_a_listing_that_is_not_json_raises_as_the_whole_document_does(body):
     with pytest.raises(ValueError):
         jsonio.loads(body)
     with pytest.raises(ValueError):
         jsonio.loads(body, items_under="data")
+
+
+def test_an_item_that_is_not_utf8_makes_the_whole_list_not_json_when_it_is_decoded():
+    body = b'{"data": [{"id": "a"}, {"id": "b\xff"}]}'  # msgspec skips a string's bytes without checking their UTF-8
+    with pytest.raises(ValueError):
+        jsonio.loads(body)
+    first, second = jsonio.loads(body, items_under="data")["data"]
+    assert jsonio.load_item(first) == {"id": "a"}
+    with pytest.raises(PayloadError) as raised:
+        jsonio.load_item(second)
+    assert raised.value.kind == "not_json"
 
 
 def test_text_and_bodies_the_stdlib_alone_reads_decode_whole():
