@@ -27,9 +27,9 @@ def loads(data: bytes | str, *, items_under: str | None = None) -> object:
     """The decoded document; ValueError (json.JSONDecodeError) when it is not JSON at all.
 
     With `items_under`, the list under that key of a JSON object holds RawItems (see load_item). A document that
-    is no such object, or that orjson and the stdlib would not both read the same way, is decoded whole instead, so
-    the caller sees the same values and errors either way; except that bytes which are not UTF-8 inside an item are
-    found when load_item decodes it.
+    is no such object, or that msgspec cannot split (text, NaN, a lone surrogate, a byte order mark), is decoded
+    whole instead. The caller sees the same values and errors either way, except that bytes which are not UTF-8
+    inside an item are found when load_item decodes it.
     """
     if items_under is not None and (document := _split(data, items_under)) is not None:
         return document

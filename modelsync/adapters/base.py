@@ -27,8 +27,9 @@ class SourceConfig:
 
     @property
     def memo_key(self) -> tuple:
-        """The source, and what its parser reads besides an item (build_records' memo); never the key itself."""
-        return (self.kind, self.name, self.base_url, self.has_api_key, self.recommended_patterns)
+        """The source, its parser, and what that parser reads besides an item (build_records' memo); never the key
+        itself. Not the base URL: a list read from another address is still the source's next list."""
+        return (self.name, self.kind, self.has_api_key, self.recommended_patterns)
 
     def __repr__(self) -> str:  # keep the key out of tracebacks and logs
         return f"SourceConfig(name={self.name!r}, kind={self.kind!r}, base_url={self.base_url!r})"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelsync import jsonio, normalize
-from modelsync.adapters import openrouter
+from modelsync.adapters import openai, openrouter
 from modelsync.adapters.base import SourceConfig
 from modelsync.exceptions import PayloadError
 from modelsync.normalize import build_records, clear_caches
@@ -93,6 +93,21 @@ def test_what_the_parser_reads_from_the_config_is_part_of_the_memo_key(builds):
     assert keyed == expected != plain
     assert all(record.api_key_available for record in keyed.records)
     assert len(builds) == 2 * len(plain.records)
+
+
+def test_a_source_whose_kind_changed_parses_its_list_with_its_new_parser():
+    body, renamed = raw("openrouter/models.json"), SourceConfig(name="openrouter", kind="openai", base_url="")
+    as_openai = openai.parse_models(jsonio.loads(body, items_under="data"), renamed)
+    assert as_openai == openai.parse_models(load("openrouter/models.json"), renamed)
+    assert undecoded(body) == openrouter.parse_models(load("openrouter/models.json"), CONFIG) != as_openai
+
+
+def test_the_list_read_from_another_address_is_the_sources_next_list(builds):
+    undecoded(raw("openrouter/models.json"))
+    builds.clear()
+    moved = SourceConfig(name="openrouter", kind="openrouter", base_url="https://mirror.example/api/v1")
+    assert undecoded(raw("openrouter/models.json"), moved) == undecoded(raw("openrouter/models.json"))
+    assert builds == []
 
 
 def test_an_item_missing_from_the_last_list_is_built_again(builds):
