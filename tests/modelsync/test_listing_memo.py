@@ -81,6 +81,7 @@ def test_findings_are_replayed_with_the_records(builds):
     body = json.dumps(payload).encode()
     first = undecoded(body)
     assert {finding.kind for finding in first.findings} == {"free_with_cost", "invalid_item", "duplicate_id"}
+    assert len(builds) == len(payload["data"]) - 1  # the same bytes twice in one list are built once
     builds.clear()
     assert undecoded(body) == first and builds == []
 
@@ -124,13 +125,14 @@ def test_an_item_missing_from_the_last_list_is_built_again(builds):
 def test_a_process_remembers_a_bounded_number_of_sources(builds, monkeypatch):
     monkeypatch.setattr(normalize, "BUILT_SOURCES_KEPT", 2)
     body = raw("openrouter/models_older.json")
-    sources = [SourceConfig(name=f"s{n}", kind="openrouter", base_url="") for n in range(3)]
-    for source in sources:
+    first, second, third = (SourceConfig(name=f"s{n}", kind="openrouter", base_url="") for n in range(3))
+    for source in (first, second, first, third):  # the second is now the least recently synced
         undecoded(body, source)
     builds.clear()
-    undecoded(body, sources[2])
+    undecoded(body, third)
+    undecoded(body, first)
     assert builds == []
-    undecoded(body, sources[0])  # forgotten: the least recently synced of three
+    undecoded(body, second)  # forgotten
     assert len(builds) == len(item_bytes(body))
 
 
