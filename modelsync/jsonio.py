@@ -12,6 +12,7 @@ sync's time, and from one sync to the next almost every item is byte for byte th
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import msgspec
 import orjson
@@ -19,17 +20,16 @@ import orjson
 from modelsync.exceptions import PayloadError
 
 RawItem = msgspec.Raw  # one list item's JSON text, not yet decoded
-_OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_LIST_OF_RAW = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def loads(data: bytes | str, *, items_under: str | None = None) -> object:
     """The decoded document; ValueError (json.JSONDecodeError) when it is not JSON at all.
 
-    With `items_under`, the list under that key of a JSON object holds RawItems (see load_item). A document that
-    is no such object, or that msgspec cannot split (text, NaN, a lone surrogate, a byte order mark), is decoded
-    whole instead. The caller sees the same values and errors either way, except that bytes which are not UTF-8
-    inside an item are found when load_item decodes it.
+    With `items_under`, a JSON object with a list under that key comes back as {key: [RawItem, ...]} (see
+    load_item): a listing's parser reads only its list, and payload_items() ignores an error beside a list. A
+    document that is no such object, or that msgspec cannot split (text, NaN, a lone surrogate, a byte order mark),
+    is decoded whole instead. The list's items and the errors are the same either way, except for bytes that are
+    not UTF-8: inside an item, load_item finds them; beside the list, they are never read.
     """
     if items_under is not None and (document := _split(data, items_under)) is not None:
         return document
@@ -53,13 +53,17 @@ def load_item(item: RawItem) -> object:
 
 
 def _split(data: bytes | str, key: str) -> dict | None:
-    """{other keys decoded, key: [RawItem, ...]}, or None when the document is not an object with a list there."""
+    """{key: [RawItem, ...]}, or None when the document is not an object with a list under `key`."""
     if not isinstance(data, bytes):
         return None
     try:
-        document = _OBJECT_OF_RAW.decode(data)
-        items = _LIST_OF_RAW.decode(document[key])
-    except (msgspec.DecodeError, KeyError, RecursionError):  # anything else: the whole decode says what is wrong
+        listing = _listing_decoder(key).decode(data)
+    except (msgspec.DecodeError, RecursionError):  # anything else: the whole decode says what is wrong
         return None
-    # ValueError, as from the whole decode, when one of the other values is not UTF-8.
-    return {**{name: loads(bytes(value)) for name, value in document.items() if name != key}, key: items}
+    return {key: getattr(listing, key)}
+
+
+@cache
+def _listing_decoder(key: str) -> msgspec.json.Decoder:
+    """One pass over the document: the list under `key` split into items, every other key skipped."""
+    return msgspec.json.Decoder(msgspec.defstruct("Listing", [(key, list[msgspec.Raw])]))

@@ -71,22 +71,31 @@ def materialized(document):
     return document
 
 
+def listing(document):
+    """What a listing's parser reads: the list under "data" when there is one, else the whole document."""
+    is_listing = isinstance(document, dict) and isinstance(document.get("data"), list)
+    return document["data"] if is_listing else document
+
+
 @given(st.dictionaries(st.text(), documents, max_size=3), st.lists(documents, max_size=5) | documents, st.booleans())
 def test_a_listing_read_with_undecoded_items_holds_the_same_values(others, items, ascii_only):
-    body = json.dumps({**others, "data": items}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    # The other keys are written escaped: bytes that are not UTF-8 there are never read (see the test below).
+    head = json.dumps(others)[1:-1]
+    body = f'{{{head}{", " if head else ""}"data": {json.dumps(items, ensure_ascii=ascii_only)}}}'
+    body = body.encode("utf-8", "surrogatepass")
     try:
         whole = jsonio.loads(body)
     except ValueError:  # not UTF-8: a lone surrogate written raw; found in the item that holds it, if in an item
         with pytest.raises((ValueError, PayloadError)):
             materialized(jsonio.loads(body, items_under="data"))
         return
-    assert spelled(materialized(jsonio.loads(body, items_under="data"))) == spelled(whole)
+    assert spelled(listing(materialized(jsonio.loads(body, items_under="data")))) == spelled(listing(whole))
 
 
 @given(documents)
 def test_any_other_document_decodes_whole(document):
     body = json.dumps(document).encode()
-    assert spelled(materialized(jsonio.loads(body, items_under="data"))) == spelled(json.loads(body))
+    assert spelled(listing(materialized(jsonio.loads(body, items_under="data")))) == spelled(listing(document))
 
 
 def test_a_real_listing_arrives_with_every_item_undecoded():
@@ -96,14 +105,19 @@ def test_a_real_listing_arrives_with_every_item_undecoded():
     assert [jsonio.load_item(item) for item in document["data"]] == json.loads(body)["data"]
 
 
-@pytest.mark.parametrize(
-    "body", [b'{"data": [{"id": "a"}]} trailing', b'{"data": [{"id": NaN}]', b'{"data": [], "x": "\xff"}']
-)
+@pytest.mark.parametrize("body", [b'{"data": [{"id": "a"}]} trailing', b'{"data": [{"id": NaN}]'])
 def test_a_listing_that_is_not_json_raises_as_the_whole_document_does(body):
     with pytest.raises(ValueError):
         jsonio.loads(body)
     with pytest.raises(ValueError):
         jsonio.loads(body, items_under="data")
+
+
+def test_what_a_listing_never_reads_is_not_decoded():
+    body = b'{"data": [{"id": "a"}], "note": "caf\xe9", "error": null}'  # Latin-1 beside the list
+    with pytest.raises(ValueError):
+        jsonio.loads(body)
+    assert listing(materialized(jsonio.loads(body, items_under="data"))) == [{"id": "a"}]
 
 
 def test_an_item_that_is_not_utf8_makes_the_whole_list_not_json_when_it_is_decoded():
