@@ -42,9 +42,9 @@ def loads(data: bytes | str, *, items_under: str | None = None) -> object:
 def load_item(item: RawItem) -> object:
     """One RawItem decoded, exactly as it would have been inside the whole document.
 
-    msgspec checks the JSON grammar of what it skips but not the UTF-8 inside strings, and checking a whole list up
-    front would cost as much as decoding it. An item that is not JSON makes the whole document not JSON, as it
-    would have been decoded whole: a PayloadError, never an invalid item.
+    msgspec checks the JSON grammar of what it skips but not the UTF-8 inside strings; an item the last list held is
+    known good, so only new items are checked, here. An item that is not JSON makes the whole document not JSON, as
+    it would have been decoded whole: a PayloadError, never an invalid item.
     """
     try:
         return loads(bytes(item))
