@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
 from modelsync.connection import source_test_connection
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
 from modelsync.models import ModelChange, Source, SyncRun
+from modelsync.schedule import SYNC_ALL_NAME
 from modelsync.triggers import sync_request
 
 RUN_SYNC = "modelsync.run_sync"

@@ -15,8 +15,8 @@ from catalog.api_errors import ErrorSerializer, error_body
 from catalog.filters import NoEmptyValuesMixin
 from catalog.pagination import CatalogPagination
 from catalog.serializers import StrictSerializer
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
 from modelsync.models import ModelChange, Source, SyncRun
+from modelsync.schedule import SYNC_ALL_NAME
 from modelsync.triggers import sync_in_flight, sync_request
 
 

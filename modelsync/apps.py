@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ModelsyncConfig(AppConfig):
@@ -6,3 +7,9 @@ class ModelsyncConfig(AppConfig):
 
     name = "modelsync"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from modelsync.startup import ensure_after_migrate
+
+        # Sent once per migrate for this app, after every app's migrations (the beat tables included).
+        post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="modelsync.ensure_after_migrate")

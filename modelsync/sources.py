@@ -27,3 +27,14 @@ def _ensure(name: str, kind: str, base_url: str, api_key_env: str) -> Source:
     source.full_clean()
     source.save()
     return source
+
+
+# How each source the environment can create is switched on, for the error that a missing one gives.
+_CREATED_BY = {"litellm": "LITELLM_PROXY_URL=http://your-proxy:4000", "openrouter": "OPENROUTER_ENABLED=1"}
+
+
+def source_missing_hint(name: str) -> str:
+    """What creates the source `name`: the variable that would, or else the admin page."""
+    if how := _CREATED_BY.get(name):
+        return f"set {how} in the environment and run the command again"
+    return "add it in admin at /admin/modelsync/source/add/"

@@ -20,10 +20,8 @@ fi
 
 manage() { "$BIN/python" manage.py "$@"; }
 
-manage migrate --noinput -v0
+manage migrate --noinput -v0  # also creates the environment's sources and the sync schedule
 manage collectstatic --noinput -v0
-manage ensure_sources
-manage setup_periodic_tasks
 password_line=$(manage quickstart_admin)
 echo "First sync (the worker and beat keep it current from now on)..."
 manage sync_models || echo "The first sync did not succeed; see the sync runs in admin."

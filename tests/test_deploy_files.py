@@ -67,7 +67,7 @@ def test_celery_app_is_importable_as_config():
 
 def test_management_commands_used_by_compose_exist():
     used = re.findall(r"manage\.py (\w+)", " ".join(SERVICES["migrate"]["command"]))
-    assert used == ["migrate", "ensure_sources", "setup_periodic_tasks"]
+    assert used == ["migrate"]  # which also ensures the sources and the schedule (modelsync/startup.py)
     assert set(used) <= set(get_commands())
 
 

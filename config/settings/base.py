@@ -182,6 +182,8 @@ OPENROUTER_BASE_URL = env.str("OPENROUTER_BASE_URL", default="https://openrouter
 
 # --- Sync engine (SPEC §6): every guard has a setting and a tested default ---------------------
 MODELSYNC_SYNC_INTERVAL = env.int("MODELSYNC_SYNC_INTERVAL", default=900)
+# Every `migrate` creates/updates the environment's sources and the periodic sync (tests turn it off).
+MODELSYNC_AUTO_SETUP = env.bool("MODELSYNC_AUTO_SETUP", default=True)
 MODELSYNC_MISS_THRESHOLD = env.int("MODELSYNC_MISS_THRESHOLD", default=3)
 MODELSYNC_MAX_DEACTIVATE_FRACTION = env.float("MODELSYNC_MAX_DEACTIVATE_FRACTION", default=0.2)
 MODELSYNC_MAX_INVALID_FRACTION = env.float("MODELSYNC_MAX_INVALID_FRACTION", default=0.1)

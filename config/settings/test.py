@@ -14,3 +14,5 @@ MODELSYNC_HTTP_READ_TIMEOUT = 2.0
 MODELSYNC_HTTP_CONNECT_TIMEOUT = 2.0
 # live_server request threads must not keep connections open past a test (PostgreSQL drops the test database).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Test databases are migrated and flushed many times; tests that want the start-up setup call it.
+MODELSYNC_AUTO_SETUP = env.bool("MODELSYNC_AUTO_SETUP", default=False)  # noqa: F405

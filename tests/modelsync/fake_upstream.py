@@ -7,6 +7,7 @@ latest, after `lifetime` seconds, so a failing test never leaves a server behind
 from __future__ import annotations
 
 import contextlib
+import json
 import ssl
 import subprocess
 import threading
@@ -101,6 +102,20 @@ def fake_upstream(*, tls_files: tuple[str, str] | None = None, lifetime: float =
         stopper.cancel()
         upstream.server.shutdown()
         upstream.server.server_close()
+
+
+LITELLM_PATHS = {"model_info": "/model/info", "v1_models": "/v1/models", "model_group_info": "/model_group/info"}
+
+
+@contextmanager
+def litellm_proxy(folder: str = "", **kwargs) -> Iterator[FakeUpstream]:
+    """A loopback LiteLLM proxy answering with the real captures (1.109.1 unless `folder` names another set)."""
+    from tests.modelsync.payloads import litellm_payloads
+
+    with fake_upstream(**kwargs) as upstream:
+        for name, body in litellm_payloads(folder).items():
+            upstream.json(LITELLM_PATHS[name], json.dumps(body).encode())
+        yield upstream
 
 
 def self_signed_cert(folder) -> tuple[str, str]:

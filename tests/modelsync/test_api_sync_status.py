@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_celery_beat.models import PeriodicTask
 
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
 from modelsync.models import SyncRun
+from modelsync.schedule import SYNC_ALL_NAME
 from tests.factories import SourceFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db

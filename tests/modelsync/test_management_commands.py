@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
+from modelsync.schedule import SYNC_ALL_NAME
 
 pytestmark = pytest.mark.django_db
 

@@ -24,11 +24,12 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from catalog.models import CatalogState, LLMModel
 from modelsync.adapters.static import SNAPSHOT
 from modelsync.locks import source_lock
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME
 from modelsync.models import Source, SyncRun
+from modelsync.schedule import SYNC_ALL_NAME
 from modelsync.services import source_sync
 from modelsync.triggers import sync_request
 from tests.conftest import unavailable
+from tests.modelsync.fake_upstream import litellm_proxy
 from tests.modelsync.procs import celery_env, database_url, run_command, start_beat, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -149,6 +150,22 @@ def test_beat_runs_the_sync_and_follows_interval_edits(procs):
                logs=(worker, beat))  # fmt: skip
     spacing = list(beat_runs(resumed).order_by("created_at").values_list("created_at", flat=True))
     assert all(b - a >= timedelta(seconds=0.5) for a, b in itertools.pairwise(spacing))
+
+
+def test_migrate_then_worker_and_beat_sync_the_env_source_with_no_other_step(procs):
+    """A new user's path (issue #15): `migrate`, `celery worker`, `celery beat` and nothing else."""
+    interval = 4
+    with litellm_proxy() as proxy:
+        procs.env.update(MODELSYNC_AUTO_SETUP="1", LITELLM_PROXY_URL=proxy.url, MODELSYNC_SYNC_INTERVAL=str(interval))
+        migrate = run_command(procs.env, "migrate", "--noinput")
+        output = migrate.communicate(timeout=60)[0].decode()
+        assert migrate.returncode == 0, output
+        assert f"modelsync: periodic task '{SYNC_ALL_NAME}' created" in output
+        worker, beat = procs.worker(), procs.beat()
+        run = wait_until(lambda: beat_runs().filter(status=SyncRun.Status.SUCCEEDED).first(), timeout=2 * interval + 3,
+                         what="a beat-triggered run within two intervals", logs=(worker, beat))  # fmt: skip
+    assert run.source.name == "litellm" and run.created > 0
+    assert f"beat: modelsync runs periodic task '{SYNC_ALL_NAME}' kept: <freq: {interval}.00 seconds>" in beat.log()
 
 
 def test_a_worker_that_was_down_does_not_replay_the_backlog(procs, broker):

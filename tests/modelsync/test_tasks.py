@@ -15,8 +15,8 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from config.celery import app as celery_app
 from modelsync import tasks
 from modelsync.exceptions import SyncError
-from modelsync.management.commands.setup_periodic_tasks import SYNC_ALL_NAME, SYNC_ALL_TASK
 from modelsync.models import Source, SyncRun
+from modelsync.schedule import SYNC_ALL_NAME, SYNC_ALL_TASK
 from tests.factories import SourceFactory, SyncRunFactory
 from tests.modelsync.procs import ROOT
 

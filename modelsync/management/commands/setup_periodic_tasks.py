@@ -1,19 +1,10 @@
-"""Creates the beat schedule idempotently: one interval task that syncs every enabled source."""
+"""Creates the beat schedule idempotently (also done by every `migrate` and by beat's start)."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-SYNC_ALL_NAME = "Sync all enabled sources"
-SYNC_ALL_TASK = "modelsync.sources_sync_all_task"
+from modelsync.schedule import SYNC_ALL_NAME, SYNC_ALL_TASK, sync_schedule_ensure
 
-
-def _expiry_seconds(task: PeriodicTask | None, default: int) -> int:
-    """One interval: a beat message nobody ran within its own interval is dropped, so a backlog never replays."""
-    if task is not None and task.interval is not None:
-        return max(1, int(task.interval.schedule.run_every.total_seconds()))
-    return (task.expire_seconds if task is not None else None) or default
+__all__ = ["SYNC_ALL_NAME", "SYNC_ALL_TASK", "Command"]
 
 
 class Command(BaseCommand):
@@ -24,19 +15,5 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="put the interval and the enabled flag back to the settings"
         )
 
-    @transaction.atomic
     def handle(self, *args, reset=False, **options):
-        seconds = settings.MODELSYNC_SYNC_INTERVAL
-        existing = PeriodicTask.objects.select_related("interval").filter(name=SYNC_ALL_NAME).first()
-        defaults = {"task": SYNC_ALL_TASK, "one_off": False, "description": "modelsync: pull every enabled source"}
-        if existing is None or reset:
-            schedule, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
-            defaults.update(interval=schedule, crontab=None, solar=None, clocked=None, enabled=True)
-            defaults["expire_seconds"] = seconds
-        else:  # staff own the interval and the enabled flag from now on; the expiry follows their interval
-            defaults["expire_seconds"] = _expiry_seconds(existing, seconds)
-        # update_or_create saves through the model, which tells a running beat that the schedule changed.
-        task, created = PeriodicTask.objects.update_or_create(name=SYNC_ALL_NAME, defaults=defaults)
-        verb = "created" if created else ("reset" if reset else "kept")
-        self.stdout.write(f"periodic task '{SYNC_ALL_NAME}' {verb}: {task.schedule!r}, enabled={task.enabled}, "
-                          f"messages expire after {task.expire_seconds}s")  # fmt: skip
+        self.stdout.write(str(sync_schedule_ensure(reset=reset)))

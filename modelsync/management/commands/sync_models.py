@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from modelsync.models import Source, SyncRun
 from modelsync.services import source_sync
+from modelsync.sources import source_missing_hint
+from modelsync.startup import startup_ensure
 
 OK_STATUSES = {SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.SKIPPED}
 
@@ -27,10 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line of summaries")
 
     def handle(self, *args, source=None, dry_run=False, as_json=False, **options):
+        startup_ensure(schedule=False)  # right after `migrate`, the environment's sources exist with no other step
         sources = Source.objects.filter(name=source) if source else Source.objects.filter(enabled=True)
         if source and not sources:
             known = ", ".join(Source.objects.values_list("name", flat=True)) or "none"
-            raise CommandError(f"no source named {source!r}; known sources: {known}")
+            raise CommandError(f"no source named {source!r} (known: {known}); {source_missing_hint(source)}")
         runs = [source_sync(source=s, trigger=SyncRun.Trigger.CLI, dry_run=dry_run) for s in sources]
         for run in runs:
             self.stdout.write(self._line(run))

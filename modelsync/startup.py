@@ -1,0 +1,38 @@
+"""What every entry point runs before it needs sources or a schedule (SPEC §4, §7): no start-up step to remember.
+
+`migrate` (post_migrate), `sync_models`, beat's start and the beat task call it. Each part is idempotent and keeps
+what staff edited in admin. MODELSYNC_AUTO_SETUP=0 leaves both to `ensure_sources` and `setup_periodic_tasks`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from modelsync.schedule import EnsuredSchedule, sync_schedule_ensure
+from modelsync.sources import sources_ensure_from_env
+
+logger = logging.getLogger("modelsync.startup")
+
+
+def startup_ensure(*, schedule: bool = True) -> EnsuredSchedule | None:
+    """Create or update the environment's sources and (unless told not to) the periodic sync.
+
+    None when auto setup is off or the schedule was not asked for.
+    """
+    if not settings.MODELSYNC_AUTO_SETUP:
+        return None
+    sources = sources_ensure_from_env()
+    if not schedule:
+        return None
+    ensured = sync_schedule_ensure()
+    names = ", ".join(source.name for source in sources) or "none from the environment"
+    logger.info("sources ensured: %s; %s", names, ensured)
+    return ensured
+
+
+def ensure_after_migrate(*, using: str = "default", verbosity: int = 1, stdout=None, **kwargs) -> None:
+    """post_migrate receiver: a migrated database has its sources and schedule."""
+    if using == "default" and (schedule := startup_ensure()) and verbosity and stdout is not None:
+        stdout.write(f"modelsync: {schedule}\n")
