@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PORT ?= 8000
 
-.PHONY: run test check lint smoke bench schema litellm-venv browser wrk mutate clean
+.PHONY: run stop test check lint smoke bench schema litellm-venv browser wrk mutate clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.installed-dev: pyproject.toml
 ## run: the service on the embedded default (SQLite, filesystem broker) with a real worker and beat.
 run: $(VENV)/.installed-run
 	VENV=$(VENV) scripts/quickstart.sh
+
+## stop: stop a `make run` started in the background or in another shell (its pid is in var/modelsync.pid).
+stop:
+	@scripts/stop_quickstart.sh
 
 ## test: install what the tests need and run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so).
 test: $(VENV)/.installed-dev browser wrk litellm-venv

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the embedded quickstart. SQLite + kombu's filesystem broker, so no server is needed;
-# a real Celery worker and beat run beside gunicorn. Ctrl-C stops everything this script started.
+# a real Celery worker and beat run beside gunicorn. Ctrl-C (or `make stop`, from another shell or when it runs in
+# the background) stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -9,6 +10,12 @@ export DJANGO_SETTINGS_MODULE=config.settings.base
 export MODELSYNC_VAR_DIR=${MODELSYNC_VAR_DIR:-$PWD/var}
 export PORT=${PORT:-8000}
 mkdir -p "$MODELSYNC_VAR_DIR"/broker/{queue,processed,control} "$MODELSYNC_VAR_DIR/log"
+pid_file="$MODELSYNC_VAR_DIR/modelsync.pid"
+if [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+  echo "modelsync is already running (pid $(cat "$pid_file")); stop it with: make stop" >&2
+  exit 1
+fi
+echo $$ >"$pid_file"
 
 # A random secret key, made once and kept with the data (never a fixed default).
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
@@ -32,6 +39,7 @@ stop() {
   echo; echo "Stopping modelsync..."
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
+  rm -f "$pid_file"
 }
 trap stop INT TERM EXIT
 
@@ -52,6 +60,6 @@ modelsync is running:
   Health:       http://127.0.0.1:$PORT/healthz
   $password_line
   Worker and beat logs: $MODELSYNC_VAR_DIR/log/
-Press Ctrl-C to stop.
+Press Ctrl-C to stop (or run \`make stop\`; the pid is in $pid_file).
 MSG
 wait -n "${pids[@]}"

@@ -35,6 +35,24 @@ echo "smoke: make run from a clean clone served /healthz after ${ready}s with $c
 kill -INT -- -"$run_pid"
 for _ in $(seq 1 20); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
 if pgrep -f "$clone/.venv/bin" >/dev/null; then echo "processes left behind after Ctrl-C" >&2; pgrep -af "$clone/.venv/bin"; exit 1; fi
-trap - EXIT
 echo "smoke: Ctrl-C stopped every process"
+[ ! -e var/modelsync.pid ] || { echo "var/modelsync.pid left behind after Ctrl-C" >&2; exit 1; }
+[ "$(stat -c %a var/first-login.txt)" = 600 ] || { echo "var/first-login.txt is not mode 0600" >&2; exit 1; }
+grep -q "^password: " var/first-login.txt || { echo "no password kept in var/first-login.txt" >&2; exit 1; }
+
+# Second start, in the background as a user would; `make stop` from another shell stops it.
+PORT=$port setsid make run >"$work/run2.log" 2>&1 &
+run_pid=$!
+for _ in $(seq 1 300); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$run_pid" 2>/dev/null; then cat "$work/run2.log"; echo "second make run exited early" >&2; exit 1; fi
+  sleep 1
+done
+grep -q "kept in .*first-login.txt" "$work/run2.log" || { echo "second run does not say where the login is" >&2; exit 1; }
+make stop
+for _ in $(seq 1 20); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+if pgrep -f "$clone/.venv/bin" >/dev/null; then echo "processes left behind after make stop" >&2; pgrep -af "$clone/.venv/bin"; exit 1; fi
+[ ! -e var/modelsync.pid ] || { echo "var/modelsync.pid left behind after make stop" >&2; exit 1; }
+trap - EXIT
+echo "smoke: make stop stopped a background make run"
 rm -rf "$work"

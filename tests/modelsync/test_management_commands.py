@@ -1,6 +1,7 @@
 """quickstart_admin (a random password, printed once) and setup_periodic_tasks on a staff-edited schedule."""
 
 import io
+import stat
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +11,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from modelsync.schedule import SYNC_ALL_NAME
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # the first login is kept there, never in the checkout's var/
 
 
 def _run(*args, **kwargs) -> str:
@@ -28,6 +34,16 @@ def test_quickstart_admin_creates_a_superuser_with_a_random_password_printed_onc
     assert get_user_model().objects.filter(username="admin").count() == 1
     user.refresh_from_db()
     assert user.check_password(password)  # a second run never resets it
+
+
+def test_the_first_login_is_kept_in_var_readable_by_its_owner_only(tmp_path):
+    first = _run("quickstart_admin")
+    password = first.split("with password: ", 1)[1].split()[0]
+    kept = tmp_path / "first-login.txt"
+    assert kept.read_text() == f"username: admin\npassword: {password}\n"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and str(kept) in first
+    again = _run("quickstart_admin")
+    assert f"with the password kept in {kept}" in again and password not in again
 
 
 def test_quickstart_admin_passwords_differ_between_installs():
