@@ -46,6 +46,7 @@ def test_as_root_it_says_it_installs_before_it_does(fake_apt):
 
 def test_a_program_already_there_needs_nothing(fake_apt, tmp_path):
     bin_dir, calls = fake_apt
-    result = subprocess.run([str(SCRIPT), "sh", "some-package", "the tests"], capture_output=True, text=True,
-                            timeout=30, check=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})  # fmt: skip
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    command = [str(SCRIPT), "sh", "some-package", "the tests"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True, env=env)
     assert not calls.exists() and result.stdout == result.stderr == ""
