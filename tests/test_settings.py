@@ -22,6 +22,15 @@ def test_start_up_without_secret_key_stops_with_one_line_naming_it():
     assert len(lines) == 1 and "DJANGO_SECRET_KEY" in lines[0], result.stderr
 
 
+def test_manage_py_in_another_shell_finds_the_key_make_run_made(tmp_path):
+    (tmp_path / "secret_key").write_text("quickstart-made-key-" + "k" * 40 + "\n")
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = _manage("shell", "--no-imports", "-c", code, MODELSYNC_VAR_DIR=str(tmp_path))
+    assert result.stdout.strip() == "quickstart-made-key-" + "k" * 40, result.stderr
+    production = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.production", MODELSYNC_VAR_DIR=str(tmp_path))
+    assert production.returncode != 0 and "DJANGO_SECRET_KEY is not set" in production.stderr
+
+
 def test_invalid_integer_setting_names_the_variable():
     result = _manage("check", DJANGO_SECRET_KEY="x" * 50, MODELSYNC_SYNC_INTERVAL="soon")
     assert result.returncode != 0

@@ -32,6 +32,9 @@ def _required(name: str, value: str) -> str:
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Development may run without a key; production refuses to start without one.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY and (VAR_DIR / "secret_key").is_file():
+    # The key `make run` made and keeps with its data: manage.py in another shell reaches the same install.
+    SECRET_KEY = (VAR_DIR / "secret_key").read_text().strip()
 if not SECRET_KEY:
     if not DEBUG:
         _required("DJANGO_SECRET_KEY", SECRET_KEY)
