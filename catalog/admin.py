@@ -16,6 +16,9 @@ from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMMod
 admin.site.site_header = "modelsync"
 admin.site.site_title = "modelsync"
 admin.site.index_title = "Catalog and sync"
+# The model list is a wide table (prices, context, capabilities): its width matters more than the app menu, which
+# the breadcrumbs and the index page already give.
+admin.site.enable_nav_sidebar = False
 
 # Synced field -> the override that replaces it, shown side by side on the model page.
 OVERRIDDEN = {
@@ -56,6 +59,26 @@ class RecommendedFilter(admin.SimpleListFilter):
         return queryset.filter(Q(staff_is_recommended=value) | Q(staff_is_recommended=None, is_recommended=value))
 
 
+class TagsField(forms.CharField):
+    """Staff tags as comma-separated words; left empty, the override is not set and the synced tags show."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else (value or "")
+
+    def to_python(self, value):
+        return [tag.strip() for tag in super().to_python(value).split(",") if tag.strip()] or None
+
+
+class LLMModelForm(forms.ModelForm):
+    staff_tags = TagsField(
+        required=False, help_text="Comma-separated, e.g. team, approved. Replaces the synced tags; empty keeps them."
+    )
+
+    class Meta:
+        model = LLMModel
+        fields = "__all__"
+
+
 class SafetyScoreForm(forms.Form):
     score = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(1), decimal_places=3, required=False)
 
@@ -64,8 +87,25 @@ def _per_mtok(value) -> str:
     return "—" if value is None else f"${value.normalize():f}"
 
 
+def _price_cell(obj: LLMModel, value):
+    """The price in $ per million tokens, or the pricing status (unknown, variable, free) in both columns alike."""
+    if obj.pricing_status == "known":
+        return _per_mtok(value)
+    return format_html('<span class="ms-muted">{}</span>', obj.pricing_status)
+
+
+def _shown(value) -> str:
+    """A value as staff read it on the model page: tags joined, flags in words, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return ", ".join(value) if isinstance(value, list | tuple) else str(value)
+
+
 @admin.register(LLMModel)
 class LLMModelAdmin(admin.ModelAdmin):
+    form = LLMModelForm
     list_display = (
         "name_column",
         "source",
@@ -118,12 +158,12 @@ class LLMModelAdmin(admin.ModelAdmin):
         return format_html("<strong>{}</strong><br><code>{}</code>", obj.effective_display_name, obj.model)
 
     @admin.display(description="input $/Mtok", ordering="input_cost_per_mtok")
-    def input_price(self, obj: LLMModel) -> str:
-        return _per_mtok(obj.input_cost_per_mtok) if obj.pricing_status == "known" else obj.pricing_status
+    def input_price(self, obj: LLMModel):
+        return _price_cell(obj, obj.input_cost_per_mtok)
 
     @admin.display(description="output $/Mtok", ordering="output_cost_per_mtok")
-    def output_price(self, obj: LLMModel) -> str:
-        return _per_mtok(obj.output_cost_per_mtok) if obj.pricing_status == "known" else ""
+    def output_price(self, obj: LLMModel):
+        return _price_cell(obj, obj.output_cost_per_mtok)
 
     @admin.display(description="context", ordering="context_window")
     def context_column(self, obj: LLMModel) -> str:
@@ -148,9 +188,10 @@ class LLMModelAdmin(admin.ModelAdmin):
     @admin.display(description="Synced value → what the API shows")
     def synced_vs_override(self, obj: LLMModel):
         rows = [
-            (synced, getattr(obj, synced), getattr(obj, override), getattr(obj, f"effective_{synced}"))
+            (synced.replace("_", " "), *(_shown(v) for v in (getattr(obj, synced), getattr(obj, override),
+                                                             getattr(obj, f"effective_{synced}"))))
             for synced, override in OVERRIDDEN.items()
-        ]
+        ]  # fmt: skip
         return render_to_string("admin/catalog/llmmodel/synced_vs_override.html", {"rows": rows})
 
     @admin.display(description="Changes made by syncs (newest first)")

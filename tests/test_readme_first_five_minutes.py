@@ -42,6 +42,11 @@ def test_the_section_has_the_five_steps():
     assert len(blocks) == 5 and "create_token" in blocks[1] and "/api/v1/select/" in blocks[4]
 
 
+def test_every_picture_the_readme_shows_is_committed():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert pictures and all((ROOT / picture).is_file() for picture in pictures), pictures
+
+
 def _checkout_copy(target: Path) -> Path:
     """The tracked and new (not ignored) files, as a clone of this checkout would have them; the venv is shared."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,

@@ -87,7 +87,7 @@ def test_model_page_shows_synced_value_beside_override_and_saves_only_overrides(
     before = catalog_version_get()
     form = {
         "staff_display_name": "Team default",
-        "staff_tags": '["team"]',
+        "staff_tags": "team, approved ",
         "staff_is_recommended": "unknown",
         "staff_safety_score": "0.9",
         "staff_notes": "approved by security",
@@ -96,8 +96,21 @@ def test_model_page_shows_synced_value_beside_override_and_saves_only_overrides(
     assert response.status_code == 302, response.content.decode()[:2000]
     model.refresh_from_db()
     assert model.staff_display_name == "Team default" and model.display_name == "GPT-4o mini"
-    assert model.effective_tags == ["team"] and model.staff_safety_score == Decimal("0.9")
+    assert model.effective_tags == ["team", "approved"] and model.staff_safety_score == Decimal("0.9")
     assert catalog_version_get() == before + 1
+
+
+def test_staff_tags_are_typed_comma_separated_and_empty_means_not_set(admin_client):
+    model = LLMModelFactory(tags=["multimodal"], staff_tags=None)
+    page = admin_client.get(_change_url(model)).content.decode()
+    assert ">null<" not in page and "<td>tags</td>" in page and "<td>multimodal</td>" in page
+    form = {"staff_tags": "", "staff_is_recommended": "unknown", "staff_notes": "", "staff_display_name": ""}
+    assert admin_client.post(_change_url(model), form).status_code == 302
+    model.refresh_from_db()
+    assert model.staff_tags is None and model.effective_tags == ["multimodal"]
+    model.staff_tags = ["house", "cheap"]
+    model.save()
+    assert 'name="staff_tags" value="house, cheap"' in admin_client.get(_change_url(model)).content.decode()
 
 
 def test_model_page_lists_sync_changes_with_prices_highlighted(admin_client):

@@ -132,7 +132,7 @@ function clearBanner() {
 function renderSelected(model) {
   const card = document.getElementById("selected");
   card.replaceChildren(
-    el("span", { class: "score" }, `score ${model.score}`),
+    el("span", { class: "score" }, `score ${model.score.toFixed(2)}`),
     el("div", { class: "name", "data-testid": "selected-name" }, model.display_name),
     el("div", {}, el("code", { "data-testid": "selected-model" }, model.model), " via ", model.source),
     el("div", { class: "meta" },
@@ -162,7 +162,7 @@ function renderSelection(result) {
     el("li", { "data-testid": "fallback" },
       el("strong", {}, model.display_name), " ", el("code", {}, model.model),
       el("div", { class: "meta" }, el("span", {}, model.provider), el("span", {}, priceText(model)),
-        el("span", {}, costText(model)), el("span", {}, `score ${model.score}`)),
+        el("span", {}, costText(model)), el("span", {}, `score ${model.score.toFixed(2)}`)),
       el("div", { class: "muted" }, (model.reasons || []).join("; ")))));
   document.getElementById("selection-stats").textContent =
     `${result.eligible} eligible of ${result.considered} considered.`;
@@ -175,7 +175,7 @@ function renderCatalogRows(models, append) {
     el("td", {}, model.provider),
     el("td", { class: "num" }, model.context_window ? model.context_window.toLocaleString() : "—"),
     el("td", { class: "num" }, model.pricing.status === "known" ? price(model.pricing.input_per_mtok) : model.pricing.status),
-    el("td", { class: "num" }, model.pricing.status === "known" ? price(model.pricing.output_per_mtok) : ""),
+    el("td", { class: "num" }, model.pricing.status === "known" ? price(model.pricing.output_per_mtok) : "—"),
     el("td", {}, badges(model.capabilities))));
   if (append) body.append(...rows); else body.replaceChildren(...rows);
 }
@@ -194,7 +194,9 @@ async function loadCatalog({ append = false } = {}) {
 
 async function refresh({ select }) {
   const button = document.getElementById("select-button");
-  button.disabled = true;
+  // Only a selection holds the button: a catalog refresh starts on the blur of a field, which comes just before
+  // the click on the button, and a button disabled at that moment swallows the click.
+  if (select) button.disabled = true;
   clearBanner();
   try {
     let stale = await loadCatalog();
@@ -207,7 +209,7 @@ async function refresh({ select }) {
   } catch (error) {
     showBanner("error", error.message || "Could not reach the API.");
   } finally {
-    button.disabled = false;
+    if (select) button.disabled = false;
   }
 }
 
