@@ -76,7 +76,7 @@ class LLMModelForm(forms.ModelForm):
 
     class Meta:
         model = LLMModel
-        fields = "__all__"
+        fields = STAFF_FIELDS  # everything else on the page is read-only
 
 
 class SafetyScoreForm(forms.Form):

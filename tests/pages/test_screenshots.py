@@ -2,8 +2,6 @@
 list, a model's page and the picker, over a real catalog (the bundled OpenRouter list and the LiteLLM capture).
 docs/images/picker.png, the README's picture, is a copy of test-artifacts/screen-picker.png."""
 
-import json
-
 import pytest
 
 from modelsync.models import Source, SyncRun
