@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn."""
+"""WSGI entry point for gunicorn (and runserver, through WSGI_APPLICATION)."""
 
 import os
 
@@ -7,3 +7,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_wsgi_application()
+
+# A web process started with a new LITELLM_PROXY_URL / OPENROUTER_ENABLED has its source in admin at once.
+from modelsync.startup import ensure_before_serving  # noqa: E402  (needs the app registry loaded above)
+
+ensure_before_serving()

@@ -1,19 +1,22 @@
 """No start-up step to remember (issue #15): `migrate`, `sync_models` and the beat task see the environment's
 sources and the schedule; a source that does not exist is named with what would create it."""
 
+import importlib
 import io
 import json
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from catalog.models import LLMModel
 from config.celery import _beat_schedule_ensure
-from modelsync import tasks
+from modelsync import startup, tasks
 from modelsync.models import Source, SyncRun
 from modelsync.schedule import SYNC_ALL_NAME, sync_schedule_ensure
+from modelsync.startup import ensure_before_serving
 from tests.modelsync.fake_upstream import litellm_proxy
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +116,27 @@ def test_an_unchanged_schedule_is_not_saved_again(settings):
     changed = PeriodicTasks.last_change()
     assert sync_schedule_ensure().verb == "kept"
     assert PeriodicTasks.last_change() == changed  # a running beat is not told to reload for nothing
+
+
+def test_a_web_process_start_ensures_the_env_sources(auto_setup):
+    auto_setup.LITELLM_PROXY_URL = "http://127.0.0.1:4000"
+    ensure_before_serving()
+    assert list(Source.objects.values_list("name", flat=True)) == ["litellm"]
+    assert not PeriodicTask.objects.filter(name=SYNC_ALL_NAME).exists()  # beat's to ensure
+
+
+def test_a_web_process_starts_with_the_database_down(auto_setup, monkeypatch, caplog):
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(startup, "sources_ensure_from_env", down)
+    ensure_before_serving()  # no exception: the web serves the last good catalog
+    assert "sources from the environment not ensured (connection refused)" in caplog.text
+
+
+def test_config_wsgi_runs_it_once_the_app_is_loaded(monkeypatch):
+    calls = []
+    wsgi = importlib.import_module("config.wsgi")
+    monkeypatch.setattr(startup, "ensure_before_serving", lambda: calls.append("ensured"))
+    importlib.reload(wsgi)
+    assert calls == ["ensured"]
