@@ -21,4 +21,5 @@ RUN pip install . \
 USER modelsync
 EXPOSE 8000
 # Sync workers: the API is CPU-bound Python, and threads (gthread) cut uncached list throughput by a third (SPEC §9).
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--config", "python:config.gunicorn", "--workers", "2", "--access-logfile", "-"]

@@ -25,6 +25,7 @@ from catalog.models import LLMModel
 from catalog.selection import Candidate, CatalogIndex, build_index
 from catalog.selectors import catalog_version_get
 from catalog.serializers import decimal_text, llm_model_entry
+from config.metrics import SNAPSHOT_BUILT
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_FILE = "catalog-snapshot.json"
@@ -86,6 +87,7 @@ def _build(version: int) -> Snapshot:
     entries = [llm_model_entry(row) for row in rows.iterator(chunk_size=2000)]
     snapshot = snapshot_from_entries(entries, version=version)
     _save(version, entries)
+    SNAPSHOT_BUILT.set_to_current_time()
     return snapshot
 
 

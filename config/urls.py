@@ -1,10 +1,11 @@
-"""admin/, the API under api/v1/, its schema and docs, and the health probes."""
+"""admin/, the API under api/v1/, its schema and docs, the health probes and the Prometheus metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.pages import picker
+from config.metrics import metrics
 from config.views import healthz, readyz
 
 urlpatterns = [
@@ -16,4 +17,5 @@ urlpatterns = [
     path("picker/", picker, name="picker"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -279,10 +279,21 @@ def _finish(run: SyncRun, started: float, *, status: str, error_kind: str = "", 
     run.started_at = run.started_at or run.finished_at
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
+    counters = run.counters()
+    fields = {
+        "event": "sync_run",
+        "run_id": run.pk,
+        "source": run.source.name,
+        "status": run.status,
+        "error_kind": run.error_kind,
+        "dry_run": run.dry_run,
+        "duration_ms": run.duration_ms,
+        "counters": counters,
+    }  # nested: "created" is a LogRecord attribute
     logger.info(
         "sync_run source=%s run=%s status=%s error_kind=%s dry_run=%s duration_ms=%s %s",
         run.source.name, run.pk, run.status, run.error_kind or "-", run.dry_run, run.duration_ms,
-        " ".join(f"{name}={value}" for name, value in run.counters().items()),
+        " ".join(f"{name}={value}" for name, value in counters.items()), extra=fields,
     )  # fmt: skip
 
 

@@ -48,7 +48,8 @@ pids+=($!)
 "$BIN/celery" -A config beat --loglevel=INFO --pidfile= \
   --schedule="$MODELSYNC_VAR_DIR/celerybeat-schedule" >"$MODELSYNC_VAR_DIR/log/beat.log" 2>&1 &
 pids+=($!)
-"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - &
+export PROMETHEUS_MULTIPROC_DIR="$MODELSYNC_VAR_DIR/prometheus"  # gunicorn's workers share their metrics here
+"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --config python:config.gunicorn --workers 2 --access-logfile - &
 pids+=($!)
 
 cat <<MSG
@@ -58,6 +59,7 @@ modelsync is running:
   API:          http://127.0.0.1:$PORT/api/v1/models/
   API docs:     http://127.0.0.1:$PORT/api/docs/
   Health:       http://127.0.0.1:$PORT/healthz
+  Metrics:      http://127.0.0.1:$PORT/metrics (Prometheus; loopback or MODELSYNC_METRICS_TOKEN)
   $password_line
   Worker and beat logs: $MODELSYNC_VAR_DIR/log/
 Press Ctrl-C to stop (or run \`make stop\`; the pid is in $pid_file).

@@ -10,6 +10,8 @@ _ENV_CALL = re.compile(r"""env(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 KEY_VARIABLES = {"LITELLM_API_KEY", "OPENROUTER_API_KEY"}
 # Read by the quickstart script, not by Django settings.
 SCRIPT_VARIABLES = {"PORT"}
+# Read by a library itself (prometheus-client's multi-process mode).
+LIBRARY_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR"}
 
 
 def settings_variables() -> set[str]:
@@ -20,4 +22,4 @@ def settings_variables() -> set[str]:
 
 
 def all_variables() -> set[str]:
-    return settings_variables() | KEY_VARIABLES | SCRIPT_VARIABLES
+    return settings_variables() | KEY_VARIABLES | SCRIPT_VARIABLES | LIBRARY_VARIABLES

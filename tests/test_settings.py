@@ -31,6 +31,13 @@ def test_manage_py_in_another_shell_finds_the_key_make_run_made(tmp_path):
     assert production.returncode != 0 and "DJANGO_SECRET_KEY is not set" in production.stderr
 
 
+def test_a_bad_metrics_network_or_log_format_names_the_variable():
+    bad_network = _manage("check", DJANGO_SECRET_KEY="x" * 50, MODELSYNC_METRICS_ALLOW="10.0.0.0/8,not-a-network")
+    assert bad_network.returncode != 0 and "MODELSYNC_METRICS_ALLOW has an invalid network" in bad_network.stderr
+    bad_format = _manage("check", DJANGO_SECRET_KEY="x" * 50, MODELSYNC_LOG_FORMAT="xml")
+    assert bad_format.returncode != 0 and "MODELSYNC_LOG_FORMAT must be plain or json" in bad_format.stderr
+
+
 def test_invalid_integer_setting_names_the_variable():
     result = _manage("check", DJANGO_SECRET_KEY="x" * 50, MODELSYNC_SYNC_INTERVAL="soon")
     assert result.returncode != 0

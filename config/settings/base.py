@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.metrics.request_metrics",  # first: its latency covers every other middleware too
     "django.middleware.security.SecurityMiddleware",
     "catalog.middleware.api_body_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -133,11 +134,24 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging: one line per event, never a secret ---------------------------------------------
+# MODELSYNC_LOG_FORMAT=json: one JSON object per line, with the event's fields (a sync run's id, source, status and
+# counters; a request error's status code) as keys, for a log pipeline to index.
+LOG_FORMAT = env.str("MODELSYNC_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"MODELSYNC_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}; see .env.example.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_default": str,  # a request object in an error's extra becomes its repr, never a failure
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }
@@ -164,6 +178,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With JSON logs the worker keeps Django's LOGGING (Celery would otherwise install its own plain handler).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
@@ -203,6 +219,24 @@ MODELSYNC_UNHEALTHY_AFTER_FAILURES = env.int("MODELSYNC_UNHEALTHY_AFTER_FAILURES
 MODELSYNC_RECOMMENDED_PATTERNS = env.list("MODELSYNC_RECOMMENDED_PATTERNS", default=[])
 # A JSON catalog for the `static` source; empty = the snapshot shipped in modelsync/static_catalog/.
 MODELSYNC_STATIC_CATALOG_PATH = env.str("MODELSYNC_STATIC_CATALOG_PATH", default="")
+
+# --- Metrics (/metrics for Prometheus) -------------------------------------------------------
+# A scrape is let in with "Authorization: Bearer <MODELSYNC_METRICS_TOKEN>" or from an address in the allow-list.
+MODELSYNC_METRICS_TOKEN = env.str("MODELSYNC_METRICS_TOKEN", default="")
+
+
+def _networks(name: str, cidrs: list[str]) -> tuple:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} has an invalid network ({exc}); see .env.example.") from None
+
+
+MODELSYNC_METRICS_ALLOW = _networks(
+    "MODELSYNC_METRICS_ALLOW", env.list("MODELSYNC_METRICS_ALLOW", default=["127.0.0.1/32", "::1/128"])
+)
 
 # --- API (SPEC §8) ---------------------------------------------------------------------------
 MODELSYNC_PUBLIC_READ = env.bool("MODELSYNC_PUBLIC_READ", default=False)

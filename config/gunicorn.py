@@ -1,0 +1,24 @@
+"""gunicorn settings read with `--config python:config.gunicorn`: the library's multi-process metrics hook.
+
+Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, which the master empties as it starts; a dead
+worker's live gauges are dropped so a scrape never reports a process that is gone.
+https://prometheus.github.io/client_python/multiprocess/
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+
+def on_starting(server):
+    """Empty the metrics folder before any worker writes to it: files of an earlier run would count twice."""
+    if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
