@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
 
+from catalog.services import catalog_version_bump
 from modelsync.models import Source
 
 
@@ -38,3 +41,22 @@ def source_missing_hint(name: str) -> str:
     if how := _CREATED_BY.get(name):
         return f"set {how} in the environment and run the command again"
     return "add it in admin at /admin/modelsync/source/add/"
+
+
+@transaction.atomic
+def source_save(*, source: Source, changed_fields: list[str]) -> Source:
+    """Save a staff edit of a source; the API shows a source's name, so every replica's pages are renewed."""
+    source.full_clean()
+    source.save()
+    if changed_fields:
+        catalog_version_bump()
+    return source
+
+
+@transaction.atomic
+def sources_delete(*, queryset: QuerySet[Source]) -> int:
+    """Delete sources and, with them, their models and runs: the catalog changed for every replica."""
+    deleted, _ = queryset.delete()
+    if deleted:
+        catalog_version_bump()
+    return deleted
