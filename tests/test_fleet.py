@@ -7,6 +7,7 @@ selection and ETag (an old ETag gets a 200, never a 304). A token deleted in A's
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -32,6 +33,7 @@ from tests.modelsync.test_scheduling_integration import _redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240), pytest.mark.django_db(transaction=True)]
 PASSWORD = "fleet-staff-pw-5150"
+CANARY = "sk-fleet-canary-0c5e"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
@@ -81,12 +83,14 @@ def fleet(tmp_path):
     redis.flushdb()
     catalog_file = tmp_path / "catalog.json"
     catalog_file.write_text(json.dumps(scaled_openrouter(300)))
-    source = Source.objects.create(name="gateway", kind=Source.Kind.STATIC, base_url=str(catalog_file))
+    source = Source.objects.create(
+        name="gateway", kind=Source.Kind.STATIC, base_url=str(catalog_file), api_key_env="OPENROUTER_API_KEY"
+    )  # the canary below: never in any answer
     assert source_sync(source=source, trigger=SyncRun.Trigger.CLI).status == SyncRun.Status.SUCCEEDED
     get_user_model().objects.create_superuser("staff", "", PASSWORD)
     token = Token.objects.create(user=get_user_model().objects.get(username="staff")).key
     env = celery_env(database_url=database_url(), broker_url=settings.CELERY_BROKER_URL, var_dir=tmp_path,
-                     DJANGO_SECRET_KEY="fleet-test-secret-key-" + "x" * 30)  # fmt: skip
+                     DJANGO_SECRET_KEY="fleet-test-secret-key-" + "x" * 30, OPENROUTER_API_KEY=CANARY)  # fmt: skip
     started: list[Proc] = []
     try:
         a = Replica("a", env, tmp_path, token)
@@ -157,6 +161,7 @@ def test_a_sync_by_either_worker_is_served_by_both_replicas_at_once(fleet):
     before = {replica.get(f"/api/v1/models/{model.pk}/").json()["pricing"]["input_per_mtok"] for replica in (a, b)}
     assert before != {"7.77"}
 
+    scraped_before = requests.get(f"{b.base}/metrics", timeout=20).text
     response = a.api.post(f"{a.base}/api/v1/sync/", json={}, timeout=20)
     assert response.status_code == 202, response.text
     (run_id,) = [run["id"] for run in response.json()["runs"]]
@@ -169,6 +174,19 @@ def test_a_sync_by_either_worker_is_served_by_both_replicas_at_once(fleet):
         assert replica.get(f"/api/v1/models/{model.pk}/").json()["pricing"]["input_per_mtok"] == "7.77"
         chosen = replica.select(preferred=[model.model], fallbacks=0, input_tokens=1_000_000)["selected"]
         assert chosen["pricing"]["input_per_mtok"] == "7.77"
+
+    scraped = requests.get(f"{b.base}/metrics", timeout=20).text  # B serves what a worker did
+    succeeded = 'modelsync_sync_runs_total{source="gateway",status="succeeded"}'
+    assert _sample(scraped_before, succeeded) == 1 and _sample(scraped, succeeded) == 2
+    assert _sample(scraped, 'modelsync_models_active{source="gateway"}') == 300
+    assert _sample(scraped, 'modelsync_http_request_duration_seconds_count{endpoint="/api/v1/select/",method="POST",'
+                            'status="200"}') == 1  # fmt: skip
+    assert CANARY not in scraped + "".join(proc.log() for proc in started)
+
+
+def _sample(text: str, series: str) -> float | None:
+    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
 
 
 def test_a_token_deleted_in_one_replicas_admin_stops_working_on_the_other(fleet):
@@ -198,3 +216,28 @@ def test_a_schedule_edit_is_what_the_other_replica_reports(fleet):
     task.enabled = False
     task.save()
     assert b.get("/api/v1/sync/status/").json()[0]["next_run_at"] is None
+
+
+def test_two_workers_and_one_beat_sync_each_source_once_per_interval_never_twice_at_once(fleet, tmp_path):
+    from modelsync.schedule import SYNC_ALL_NAME
+    from tests.modelsync.procs import start_beat
+    from tests.modelsync.test_scheduling_integration import set_schedule
+
+    *_, catalog_file, env, started = fleet
+    Source.objects.create(name="second", kind=Source.Kind.STATIC, base_url=str(catalog_file))
+    set_schedule(2)
+    started.extend([start_worker(env, tmp_path), start_worker(env, tmp_path)])
+    beat = start_beat(env, tmp_path)
+    started.append(beat)
+    time.sleep(13)
+    beat.stop()
+    time.sleep(3)  # the last tick's runs finish
+    ticks = beat.log().count(f"Scheduler: Sending due task {SYNC_ALL_NAME}")
+    assert ticks >= 4, beat.log()[-2000:]
+    for source in Source.objects.all():
+        runs = list(source.runs.filter(trigger=SyncRun.Trigger.BEAT).exclude(status=SyncRun.Status.SKIPPED)
+                    .order_by("started_at"))  # fmt: skip
+        assert ticks - 1 <= len(runs) <= ticks, (source.name, ticks, [(r.status, r.started_at) for r in runs])
+        assert all(run.status == SyncRun.Status.SUCCEEDED for run in runs)
+        for earlier, later in itertools.pairwise(runs):
+            assert earlier.finished_at <= later.started_at  # never two runs of one source at once
