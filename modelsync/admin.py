@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from modelsync.connection import source_test_connection
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.schedule import SYNC_ALL_NAME
-from modelsync.sources import source_save, sources_delete
+from modelsync.sources import source_save
 from modelsync.triggers import sync_request
 
 RUN_SYNC = "modelsync.run_sync"
@@ -57,12 +57,6 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         source_save(source=obj, changed_fields=form.changed_data)
-
-    def delete_model(self, request, obj):
-        sources_delete(queryset=Source.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        sources_delete(queryset=queryset)
 
     def get_urls(self):
         # POST only; admin_view sends anonymous and non-staff users to the login page.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 
 from catalog.services import catalog_version_bump
 from modelsync.models import Source
@@ -45,18 +44,9 @@ def source_missing_hint(name: str) -> str:
 
 @transaction.atomic
 def source_save(*, source: Source, changed_fields: list[str]) -> Source:
-    """Save a staff edit of a source; the API shows a source's name, so every replica's pages are renewed."""
+    """Save a staff edit of a source. The API shows its name, so a change renews every replica's pages."""
     source.full_clean()
     source.save()
     if changed_fields:
         catalog_version_bump()
     return source
-
-
-@transaction.atomic
-def sources_delete(*, queryset: QuerySet[Source]) -> int:
-    """Delete sources and, with them, their models and runs: the catalog changed for every replica."""
-    deleted, _ = queryset.delete()
-    if deleted:
-        catalog_version_bump()
-    return deleted

@@ -64,3 +64,25 @@ def test_ensure_sources_command_prints_each_source(settings):
     out = io.StringIO()
     call_command("ensure_sources", stdout=out)
     assert out.getvalue().strip() == "source litellm (litellm) http://127.0.0.1:4000"
+
+
+def test_a_source_renamed_in_admin_renews_every_replicas_pages(admin_client):
+    from catalog.selectors import catalog_version_get
+
+    source = Source.objects.create(name="mine", kind="openai", base_url="http://127.0.0.1:8001/v1")
+    before = catalog_version_get()
+    form = {"name": "ours", "kind": "openai", "base_url": "http://127.0.0.1:8001/v1", "enabled": "on",
+            "auto_publish": "on", "api_key_env": "", "include_patterns": "", "exclude_patterns": ""}  # fmt: skip
+    response = admin_client.post(f"/admin/modelsync/source/{source.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Source.objects.get().name == "ours" and catalog_version_get() == before + 1
+
+
+def test_saving_a_source_unchanged_leaves_the_catalog_version(db):
+    from catalog.selectors import catalog_version_get
+    from modelsync.sources import source_save
+
+    source = Source.objects.create(name="mine", kind="openai", base_url="http://127.0.0.1:8001/v1")
+    before = catalog_version_get()
+    source_save(source=source, changed_fields=[])
+    assert catalog_version_get() == before
