@@ -92,3 +92,33 @@ def test_env_example_lists_every_variable_empty():
     assert all(line.endswith("=") for line in lines), "values belong in comments; .env.example stays empty"
     assert listed == all_variables() - {"MODELSYNC_TEST_PAUSE_IN_APPLY"}
     assert listed >= CONTRACT_VARIABLES
+
+
+def test_two_web_replicas_behind_one_published_port():
+    web, proxy = SERVICES["web"], SERVICES["proxy"]
+    assert web["deploy"]["replicas"] == 2 and "ports" not in web and web["expose"] == ["8000"]
+    assert proxy["ports"] == ["8000:8000"] and proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    mounted = proxy["volumes"][0].split(":")
+    conf = (ROOT / mounted[0]).read_text()
+    assert "server web:8000;" in conf and "proxy_pass http://modelsync_web;" in conf
+    assert re.search(r"location = /metrics \{\s*return 404;", conf)  # the published port never shows metrics
+    assert web["environment"]["DJANGO_SECRET_KEY"] == SERVICES["worker"]["environment"]["DJANGO_SECRET_KEY"]
+
+
+@pytest.mark.django_db
+def test_prometheus_scrapes_every_replica_and_its_alerts_use_metrics_the_service_exports(client):
+    prometheus = SERVICES["prometheus"]
+    files = {
+        target: ROOT / host.removeprefix("./") for host, target, _ in (v.split(":") for v in prometheus["volumes"])
+    }
+    config = yaml.safe_load(files["/etc/prometheus/prometheus.yml"].read_text())
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"] and "/etc/prometheus/alerts.yml" in files
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics" and job["dns_sd_configs"] == [
+        {"names": ["web"], "type": "A", "port": 8000}
+    ]
+    rules = yaml.safe_load(files["/etc/prometheus/alerts.yml"].read_text())["groups"][0]["rules"]
+    assert "ModelsyncSourceNotSyncing" in {rule["alert"] for rule in rules}
+    exported = set(re.findall(r"^# TYPE (\w+) ", client.get("/metrics").content.decode(), re.M))
+    used = {name for rule in rules for name in re.findall(r"\b(modelsync_\w+)", rule["expr"])}
+    assert len(used) == 3 and used <= exported, used - exported
