@@ -202,7 +202,7 @@ class LLMModelAdmin(admin.ModelAdmin):
         return render_to_string("admin/catalog/llmmodel/change_history.html", {"changes": changes})
 
     def save_model(self, request, obj, form, change):
-        llm_model_curate(llm_model=obj, changed_fields=form.changed_data)
+        llm_model_curate(llm_model=obj, changed_fields=form.changed_data, actor=request.user)
 
     def has_add_permission(self, request):
         return False  # models come from sources, never typed in
@@ -213,7 +213,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     # --- Bulk curation --------------------------------------------------------------------
     def _override(self, request, queryset, verb: str, **overrides):
         models = list(queryset)
-        count = llm_models_override(queryset=queryset, **overrides)
+        count = llm_models_override(queryset=queryset, actor=request.user, **overrides)
         # Bulk updates skip the admin's own history: record who set what on each model ("History" on its page).
         labels = sorted(capfirst(LLMModel._meta.get_field(name).verbose_name) for name in overrides)
         for model in models:

@@ -6,21 +6,24 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from catalog.models import LLMModel
-from catalog.services import catalog_version_bump
+from modelsync.events import curated_events, events_record
+from modelsync.reconcile import jsonable
 
 
 @transaction.atomic
-def llm_model_curate(*, llm_model: LLMModel, changed_fields: list[str]) -> LLMModel:
-    """Save staff edits made on `llm_model` (override fields only) after validating the row."""
+def llm_model_curate(*, llm_model: LLMModel, changed_fields: list[str], actor=None) -> LLMModel:
+    """Save staff edits made on `llm_model` (override fields only) after validating the row; a `model.curated`
+    event says what `actor` set."""
     llm_model.full_clean()
     llm_model.save()
     if changed_fields:
-        catalog_version_bump()
+        values = {name: jsonable(getattr(llm_model, name)) for name in changed_fields}
+        events_record(curated_events([llm_model], values, actor))  # bumps the catalog version
     return llm_model
 
 
 @transaction.atomic
-def llm_models_override(*, queryset: QuerySet[LLMModel], **overrides) -> int:
+def llm_models_override(*, queryset: QuerySet[LLMModel], actor=None, **overrides) -> int:
     """Set one override on many models in one statement, e.g. is_hidden=True or staff_is_recommended=None."""
     allowed = {"is_hidden", "staff_is_recommended", "staff_safety_score"}
     if not overrides or set(overrides) - allowed:
@@ -28,7 +31,8 @@ def llm_models_override(*, queryset: QuerySet[LLMModel], **overrides) -> int:
     score = overrides.get("staff_safety_score")
     if score is not None and not Decimal(0) <= Decimal(score) <= Decimal(1):
         raise ValueError("a safety score is between 0 and 1")
+    targets = list(queryset.only("id", "source_id", "model"))  # before the update, which may change the filter
     count = queryset.update(**overrides)
-    if count:
-        catalog_version_bump()
+    values = {name: jsonable(value) for name, value in overrides.items()}
+    events_record(curated_events(targets, values, actor))  # bumps the catalog version; nothing when none matched
     return count

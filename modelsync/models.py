@@ -184,3 +184,45 @@ class SyncLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} held by {self.holder} until {self.expires_at:%H:%M:%S}"
+
+
+class Event(models.Model):
+    """One thing a consumer may want to hear about: a catalog change, a staff override, a failing source.
+
+    Written in the transaction that made the change, after that transaction has locked the catalog version row,
+    so ids are handed out in commit order and a consumer polling `id > last seen` never skips one.
+    """
+
+    class Type(models.TextChoices):
+        MODEL_CREATED = "model.created"
+        MODEL_UPDATED = "model.updated"
+        MODEL_PRICE_CHANGED = "model.price_changed"
+        MODEL_DEACTIVATED = "model.deactivated"
+        MODEL_REACTIVATED = "model.reactivated"
+        MODEL_EXPIRING = "model.expiring"
+        MODEL_CURATED = "model.curated"
+        SOURCE_FAILING = "source.failing"
+
+    type = models.CharField(max_length=32, choices=Type.choices)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    llm_model = models.ForeignKey(
+        "catalog.LLMModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True, help_text="The model's name and field -> [old, new].")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["type", "-id"], name="event_type_recent"),
+            models.Index(fields=["source", "-id"], name="event_source_recent"),
+            models.Index(fields=["llm_model", "-id"], name="event_model_recent"),
+            models.Index(fields=["created_at"], name="event_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"

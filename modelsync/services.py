@@ -11,19 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Model
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import SYNCED_FIELDS, LLMModel
 from catalog.services import catalog_version_bump
+from modelsync import bulk
 from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.events import events_record, source_failing_event, sync_events
 from modelsync.exceptions import RefusedError, SyncError
 from modelsync.http import UpstreamClient, scrub
 from modelsync.locks import source_lock
@@ -156,8 +156,8 @@ def _catalog_rows(source: Source) -> list[CatalogRow]:
 
     Plain SQL: at 20,000 rows the ORM's per-row machinery took as long as the query itself (SPEC §9).
     """
-    columns = ", ".join(_quote(LLMModel, field.name) for field in fields(CatalogRow))
-    sql = f"SELECT {columns} FROM {_table(LLMModel)} WHERE {_quote(LLMModel, 'source')} = %s"
+    columns = ", ".join(bulk.quote(LLMModel, field.name) for field in fields(CatalogRow))
+    sql = f"SELECT {columns} FROM {bulk.table(LLMModel)} WHERE {bulk.quote(LLMModel, 'source')} = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [source.pk])
         return [
@@ -183,8 +183,12 @@ def _apply(source: Source, run: SyncRun, plan: SyncPlan) -> None:
     changes += _apply_updates(run, plan, now)
     changes += _apply_lifecycle(run, plan, now)
     _pause_for_tests()
+    names = {change["llm_model_id"]: change.pop("model") for change in changes}
     changes_insert(changes, now)
-    if plan.changes_catalog:
+    events = sync_events(source.pk, changes, names)
+    if events:
+        events_record(events, now)  # bumps the catalog version first
+    elif plan.changes_catalog:
         catalog_version_bump()
 
 
@@ -211,7 +215,7 @@ def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) 
         for record in plan.creates
     ]
     ids = llm_models_insert(rows)
-    return [_change(run, ids[row["external_id"]], ModelChange.Kind.CREATED) for row in rows]
+    return [_change(run, ids[row["external_id"]], row["model"], ModelChange.Kind.CREATED) for row in rows]
 
 
 def _apply_updates(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
@@ -225,7 +229,7 @@ def _apply_updates(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
         rows.append({"id": row.id, **record.synced_values(), "content_hash": record.content_hash(), **lifecycle,
                      "updated_at": now})  # fmt: skip
         kind = ModelChange.Kind.UPDATED if row.is_active else ModelChange.Kind.REACTIVATED
-        changes.append(_change(run, row.id, kind, field_changes(old[row.id], record)))
+        changes.append(_change(run, row.id, record.model, kind, field_changes(old[row.id], record)))
     llm_models_update(rows)
     return changes
 
@@ -240,13 +244,14 @@ def _apply_lifecycle(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
     rows += [{"id": row.id, **gone, "consecutive_misses": row.consecutive_misses + 1} for row in plan.deactivations]
     llm_models_update(rows)
     return [
-        *(_change(run, row.id, ModelChange.Kind.REACTIVATED) for row, _ in plan.reactivations),
-        *(_change(run, row.id, ModelChange.Kind.DEACTIVATED) for row in plan.deactivations),
+        *(_change(run, row.id, row.model, ModelChange.Kind.REACTIVATED) for row, _ in plan.reactivations),
+        *(_change(run, row.id, row.model, ModelChange.Kind.DEACTIVATED) for row in plan.deactivations),
     ]
 
 
-def _change(run: SyncRun, llm_model_id: int, kind: str, changes: dict | None = None) -> dict:
-    return {"run_id": run.pk, "llm_model_id": llm_model_id, "kind": kind, "changes": changes or {}}
+def _change(run: SyncRun, llm_model_id: int, model: str, kind: str, changes: dict | None = None) -> dict:
+    """A ModelChange row, with the model's name for its event (popped before the insert)."""
+    return {"run_id": run.pk, "llm_model_id": llm_model_id, "model": model, "kind": kind, "changes": changes or {}}
 
 
 def _pause_for_tests() -> None:
@@ -306,24 +311,24 @@ def _record_health(source: Source, run: SyncRun) -> None:
         updates.update(last_success_at=run.finished_at, consecutive_failures=0)
     else:
         updates["consecutive_failures"] = F("consecutive_failures") + 1
-    Source.objects.filter(pk=source.pk).update(**updates)
-    source.refresh_from_db(fields=["last_run_at", "last_success_at", "consecutive_failures"])
+    with transaction.atomic():
+        Source.objects.filter(pk=source.pk).update(**updates)
+        source.refresh_from_db(fields=["last_run_at", "last_success_at", "consecutive_failures"])
+        if source.consecutive_failures == settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES:  # once per failing streak
+            events_record([source_failing_event(source, run)])
 
 
-# --- Bulk statements: one JSON document per statement, so the count never grows with the catalog --------------
-# Django's bulk_create/bulk_update split into batches on SQLite (999 parameters) and bulk_update builds one
-# CASE WHEN per field with a branch per row (quadratic work on PostgreSQL). Here every statement takes ONE
-# parameter, a JSON list of rows, expanded by jsonb_to_recordset (PostgreSQL) or json_each (SQLite 3.38+).
+# --- The sync's statements, each one JSON document (modelsync.bulk) --------------------------------------------
 
 
 def llm_models_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
     """INSERT the rows in one statement; returns external_id -> new id."""
     columns = list(rows[0])
-    names = ", ".join(_quote(LLMModel, name) for name in columns)
-    sql = f"INSERT INTO {_table(LLMModel)} ({names}) SELECT {names} FROM {_json_rows(LLMModel, columns)} "
+    names = ", ".join(bulk.quote(LLMModel, name) for name in columns)
+    sql = f"INSERT INTO {bulk.table(LLMModel)} ({names}) SELECT {names} FROM {bulk.json_rows(LLMModel, columns)} "
     sql += "RETURNING id, external_id"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_document(LLMModel, rows)])
+        cursor.execute(sql, [bulk.document(LLMModel, rows)])
         return {external_id: pk for pk, external_id in cursor.fetchall()}
 
 
@@ -342,58 +347,15 @@ def llm_models_update(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
     for columns, same_shape in shapes.items():
-        assignments = ", ".join(f"{_quote(LLMModel, n)} = v.{_quote(LLMModel, n)}" for n in columns if n != "id")
-        sql = f"UPDATE {_table(LLMModel)} SET {assignments} FROM {_json_rows(LLMModel, list(columns))} "
-        sql += f"WHERE {_table(LLMModel)}.id = v.id"
+        quoted = [bulk.quote(LLMModel, name) for name in columns if name != "id"]
+        assignments = ", ".join(f"{column} = v.{column}" for column in quoted)
+        sql = f"UPDATE {bulk.table(LLMModel)} SET {assignments} FROM {bulk.json_rows(LLMModel, list(columns))} "
+        sql += f"WHERE {bulk.table(LLMModel)}.id = v.id"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [_document(LLMModel, same_shape)])
+            cursor.execute(sql, [bulk.document(LLMModel, same_shape)])
 
 
 def changes_insert(changes: list[dict[str, Any]], now: datetime) -> None:
     """INSERT the run's ModelChange rows in one statement."""
-    if not changes:
-        return
-    rows = [{**change, "created_at": now} for change in changes]
-    columns = list(rows[0])
-    names = ", ".join(_quote(ModelChange, name) for name in columns)
-    sql = f"INSERT INTO {_table(ModelChange)} ({names}) SELECT {names} FROM {_json_rows(ModelChange, columns)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_document(ModelChange, rows)])
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _quote(model: type[Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
-def _json_rows(model: type[Model], names: list[str]) -> str:
-    """A FROM item named v with one typed column per name, read from the statement's one JSON parameter."""
-    fields = [model._meta.get_field(name) for name in names]
-    if connection.vendor == "postgresql":
-        columns = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection)}" for f in fields)
-        return f"jsonb_to_recordset(%s::jsonb) AS v({columns})"
-    if connection.vendor != "sqlite":
-        raise NotImplementedError(f"bulk sync statements support PostgreSQL and SQLite, not {connection.vendor}")
-    picks = ", ".join(f"json_extract(value, '$.{f.column}') AS {connection.ops.quote_name(f.column)}" for f in fields)
-    return f"(SELECT {picks} FROM json_each(%s)) AS v"
-
-
-def _document(model: type[Model], rows: list[dict[str, Any]]) -> str:
-    """The JSON parameter: one object per row keyed by column, values as the database parses them."""
-    columns = {name: model._meta.get_field(name).column for name in rows[0]}
-    if any(name != column for name, column in columns.items()):
-        rows = [{columns[name]: value for name, value in row.items()} for row in rows]
-    adapt_datetime = connection.ops.adapt_datetimefield_value  # looked up once, not per value
-
-    def db_value(value: Any) -> str:
-        """What JSON lacks: decimals as exact strings, datetimes in the database's own format (SQLite compares text)."""
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        if isinstance(value, datetime):
-            return str(adapt_datetime(value))
-        raise TypeError(f"cannot write {type(value).__name__} to the database as JSON")
-
-    return orjson.dumps(rows, default=db_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+    if changes:
+        bulk.insert(ModelChange, [{**change, "created_at": now} for change in changes])
