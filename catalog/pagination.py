@@ -5,17 +5,22 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
+def strict_page_size(request, name: str, default: int) -> int:
+    """The asked page size, or a 400 naming the bounds (DRF falls back to the default without a word)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    limit = settings.MODELSYNC_MAX_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= limit:
+        raise ValidationError({name: [f"A whole number from 1 to {limit}."]})
+    return int(raw)
+
+
 class CatalogPagination(PageNumberPagination):
     page_size_query_param = "page_size"
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        limit = settings.MODELSYNC_MAX_PAGE_SIZE
-        if not raw.isdigit() or not 1 <= int(raw) <= limit:
-            raise ValidationError({"page_size": [f"A whole number from 1 to {limit}."]})
-        return int(raw)
+        return strict_page_size(request, self.page_size_query_param, self.page_size)
 
     def paginate_queryset(self, queryset, request, view=None):
         page = request.query_params.get(self.page_query_param, "1")

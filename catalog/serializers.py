@@ -227,3 +227,15 @@ class SelectionSerializer(serializers.Serializer):
     considered = serializers.IntegerField()
     rejections = serializers.DictField(child=serializers.IntegerField())
     stale = serializers.BooleanField()
+
+
+class PriceSerializer(serializers.Serializer):
+    input_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million input tokens, exact.")
+    output_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million output tokens, exact.")
+    run = serializers.IntegerField(help_text="The sync run that set this price.")
+    effective_at = serializers.DateTimeField()
+
+
+class PriceHistorySerializer(serializers.Serializer):
+    model = serializers.CharField()
+    prices = PriceSerializer(many=True, help_text="Newest first; the first entry is the current price.")

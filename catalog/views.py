@@ -30,11 +30,13 @@ from catalog.serializers import (
     CostSerializer,
     LLMModelDetailSerializer,
     LLMModelSerializer,
+    PriceHistorySerializer,
     SelectionRequestSerializer,
     SelectionSerializer,
 )
 from catalog.snapshot import snapshot_get
 from catalog.usage import selection_served
+from modelsync.selectors import price_history
 
 STALE_HEADER = "X-Catalog-Stale"
 STALE = {STALE_HEADER: "1"}
@@ -150,6 +152,15 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         except PricingUnavailable as exc:
             raise PricingUnavailableError(str(exc)) from None
         return Response({"model": model, **query.validated_data, **quote, "currency": "USD"})
+
+    @extend_schema(responses={200: PriceHistorySerializer, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def prices(self, request, pk=None):
+        """Every known (input, output) price per million tokens, newest first, with the run and time it took effect."""
+        row = self.get_object()
+        current = {name: row[name] for name in ("input_cost_per_mtok", "output_cost_per_mtok")}
+        history = price_history(row["id"], current)
+        return Response(PriceHistorySerializer({"model": row["model"], "prices": history}).data)
 
     def _pricing(self) -> tuple[str, dict]:
         row = self.get_object()

@@ -1,4 +1,4 @@
-"""admin/, the API under api/v1/, its schema and docs, the health probes and the Prometheus metrics."""
+"""admin/, the API under api/v1/, its schema and docs, the change feed, the health probes and the Prometheus metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from catalog.pages import picker
 from config.metrics import metrics
 from config.views import healthz, readyz
+from modelsync.feeds import changes_feed
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("modelsync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("feeds/changes.atom", changes_feed, name="changes-feed"),
     path("picker/", picker, name="picker"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from modelsync.api import SyncRunViewSet, SyncStatusView, SyncTriggerView
+from modelsync.api import EventViewSet, SyncRunViewSet, SyncStatusView, SyncTriggerView
 
 router = SimpleRouter()
 router.register("sync-runs", SyncRunViewSet, basename="syncrun")
+router.register("changes", EventViewSet, basename="event")
 
 urlpatterns = [
     path("sync/", SyncTriggerView.as_view(), name="sync-trigger"),
