@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.services import catalog_version_bump
 from modelsync import bulk
 from modelsync.models import Event, ModelChange
+from modelsync.webhooks import webhooks_kick
 
 PRICE_FIELDS = ("input_cost_per_mtok", "output_cost_per_mtok")
 _BY_KIND = {
@@ -60,6 +62,7 @@ def events_record(events: list[dict[str, Any]], now: datetime | None = None) -> 
     catalog_version_bump()
     blank = {"source_id": None, "llm_model_id": None, "run_id": None, "actor_id": None}
     bulk.insert(Event, [{**blank, **event, "created_at": now or timezone.now()} for event in events])
+    transaction.on_commit(webhooks_kick)
 
 
 def source_failing_event(source, run) -> dict[str, Any]:

@@ -226,3 +226,63 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL told about events. Its signing secret is shown once at creation and kept only encrypted."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500, help_text="Where events are POSTed; no redirects are followed.")
+    event_types = models.JSONField(default=list, blank=True, help_text="Event types to send; none ticked = all.")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Only events of this source (a failing source, its models); empty = every source.",
+    )  # fmt: skip
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    secret_encrypted = models.TextField(editable=False)
+    # The outbox cursor: events up to this id have been considered for this endpoint (the newest at creation).
+    last_event_id = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: Event) -> bool:
+        return (not self.event_types or event.type in self.event_types) and (
+            self.source_id is None or event.source_id == self.source_id
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One event (or a test) for one endpoint; `delivery_id` is the idempotency id every attempt carries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    delivery_id = models.UUIDField(unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A worker holds a delivery until this time; a worker killed mid-send leaves it to expire and be sent again.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event"], name="webhookdelivery_once")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status}"

@@ -48,3 +48,20 @@ def sync_schedule_ensure(*, reset: bool = False) -> EnsuredSchedule:
     # update_or_create saves through the model, which tells a running beat that the schedule changed.
     task, created = PeriodicTask.objects.update_or_create(name=SYNC_ALL_NAME, defaults=defaults)
     return EnsuredSchedule(task, "created" if created else ("reset" if reset else "kept"))
+
+
+WEBHOOK_DRAIN_NAME = "Deliver webhooks"
+WEBHOOK_DRAIN_TASK = "modelsync.webhooks_drain_task"
+
+
+def webhook_drain_schedule_ensure() -> PeriodicTask:
+    """The periodic outbox drain: what delivers events whose after-commit kick was lost. Staff edits are kept."""
+    schedule, _ = IntervalSchedule.objects.get_or_create(
+        every=settings.MODELSYNC_WEBHOOK_DRAIN_INTERVAL, period=IntervalSchedule.SECONDS
+    )
+    task, _ = PeriodicTask.objects.get_or_create(
+        name=WEBHOOK_DRAIN_NAME,
+        defaults={"task": WEBHOOK_DRAIN_TASK, "interval": schedule, "expire_seconds": schedule.every,
+                  "description": "modelsync: send webhook deliveries that are due"},
+    )  # fmt: skip
+    return task

@@ -74,3 +74,21 @@ def sources_sync_all_task() -> None:
     startup_ensure(schedule=False)
     for source in Source.objects.filter(enabled=True):
         sync_request(source=source, trigger=SyncRun.Trigger.BEAT)
+
+
+@shared_task(name="modelsync.webhooks_drain_task", ignore_result=True)
+def webhooks_drain_task() -> None:
+    """Turn new events into deliveries and queue the due ones (after each commit with events, and on beat)."""
+    from modelsync.webhooks import outbox_drain
+
+    for delivery_pk in outbox_drain():
+        webhook_deliver_task.delay(delivery_pk)
+
+
+@shared_task(name="modelsync.webhook_deliver_task", ignore_result=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3)
+def webhook_deliver_task(delivery_pk: int) -> None:
+    """One attempt of one delivery; a failed one is queued again after its backoff."""
+    from modelsync.webhooks import delivery_attempt
+
+    if (retry_in := delivery_attempt(delivery_pk)) is not None:
+        webhook_deliver_task.apply_async((delivery_pk,), countdown=retry_in)

@@ -215,6 +215,14 @@ MODELSYNC_HTTP_MAX_RETRY_AFTER = env.float("MODELSYNC_HTTP_MAX_RETRY_AFTER", def
 MODELSYNC_MAX_RESPONSE_BYTES = env.int("MODELSYNC_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
 MODELSYNC_LOCK_LEASE = env.int("MODELSYNC_LOCK_LEASE", default=600)
 MODELSYNC_UNHEALTHY_AFTER_FAILURES = env.int("MODELSYNC_UNHEALTHY_AFTER_FAILURES", default=3)
+# Webhooks (README "Following changes"). Attempt n waits RETRY_BASE * 2**(n-1) seconds after a failed one.
+MODELSYNC_WEBHOOK_TIMEOUT = env.float("MODELSYNC_WEBHOOK_TIMEOUT", default=5.0)
+MODELSYNC_WEBHOOK_MAX_ATTEMPTS = env.int("MODELSYNC_WEBHOOK_MAX_ATTEMPTS", default=6)
+MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS = env.float("MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+MODELSYNC_WEBHOOK_DISABLE_AFTER = env.int("MODELSYNC_WEBHOOK_DISABLE_AFTER", default=20)
+MODELSYNC_WEBHOOK_DRAIN_INTERVAL = env.int("MODELSYNC_WEBHOOK_DRAIN_INTERVAL", default=60)
+# Loopback, private, link-local and reserved addresses are refused as webhook targets (SSRF) unless this is set.
+MODELSYNC_WEBHOOK_ALLOW_PRIVATE = env.bool("MODELSYNC_WEBHOOK_ALLOW_PRIVATE", default=False)
 # Glob patterns (on the model name) that mark a model recommended, e.g. "gpt-4o*,claude-*-sonnet*".
 MODELSYNC_RECOMMENDED_PATTERNS = env.list("MODELSYNC_RECOMMENDED_PATTERNS", default=[])
 # A JSON catalog for the `static` source; empty = the snapshot shipped in modelsync/static_catalog/.

@@ -2,3 +2,4 @@
 
 from tests.catalog.conftest import _fresh_snapshot, reader, token_client  # noqa: F401
 from tests.modelsync.conftest import catalog_file, file_source  # noqa: F401
+from tests.modelsync.test_scheduling_integration import broker, procs  # noqa: F401

@@ -1,0 +1,216 @@
+"""Webhooks: an outbox of events per endpoint, signed deliveries, retries with backoff, auto-disable.
+
+Events are committed with the change that made them (modelsync.events); after the commit a drain is queued, and
+beat queues one every MODELSYNC_WEBHOOK_DRAIN_INTERVAL seconds too, so a kick lost with the broker only delays
+delivery. The drain turns events past each endpoint's cursor into deliveries and leases the due ones to
+workers. A worker killed mid-send leaves its lease to expire, and the next drain sends the delivery again under
+the same idempotency id: at least once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import urllib3
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger("modelsync.webhooks")
+DRAIN_BATCH = 1000
+TEST_EVENT = "webhook.test"
+_http = urllib3.PoolManager(retries=False)
+
+
+# --- Secrets: shown once, kept encrypted with a key derived from SECRET_KEY ------------------------------------
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(f"modelsync.webhook-secret:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def endpoint_secret_reset(endpoint: WebhookEndpoint) -> str:
+    """Give `endpoint` a new signing secret (unsaved) and return it: the only time anyone sees it."""
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint.secret_encrypted = _fernet().encrypt(secret.encode()).decode()
+    return secret
+
+
+def signature(secret: str, body: bytes) -> str:
+    """X-Modelsync-Signature: the hex HMAC-SHA256 of the exact body bytes."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# --- SSRF: where a webhook may point ---------------------------------------------------------------------------
+
+
+def url_refusal(url: str) -> str | None:
+    """Why `url` may not be a webhook target, or None. Every address the host resolves to must be public."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter an http:// or https:// URL."
+    if settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE:
+        return None
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return f"The host {parts.hostname!r} does not resolve."
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not address.is_global:
+            return (
+                f"{parts.hostname} is {address}, a loopback, private, link-local or reserved address. Webhooks go to "
+                "public addresses only unless MODELSYNC_WEBHOOK_ALLOW_PRIVATE=1 is set."
+            )
+    return None
+
+
+# --- The outbox ------------------------------------------------------------------------------------------------
+
+
+def webhooks_kick() -> None:
+    """After a commit that wrote events: queue a drain if anyone listens. A broker error only delays delivery."""
+    if not WebhookEndpoint.objects.filter(enabled=True).exists():
+        return
+    from modelsync.tasks import webhooks_drain_task
+
+    try:
+        webhooks_drain_task.delay()
+    except Exception as exc:  # the beat drain picks the events up
+        logger.warning("webhook drain not queued (%s); the periodic drain will deliver", type(exc).__name__)
+
+
+def _lease_seconds() -> float:
+    return 2 * settings.MODELSYNC_WEBHOOK_TIMEOUT + 5
+
+
+@transaction.atomic
+def outbox_drain() -> list[int]:
+    """Deliveries for the events past each enabled endpoint's cursor; then lease and return the due ones."""
+    for endpoint in WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True):
+        events = list(Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")[:DRAIN_BATCH])
+        if not events:
+            continue
+        wanted = [event for event in events if endpoint.wants(event)]
+        WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(endpoint=endpoint, event=event, delivery_id=uuid.uuid4()) for event in wanted],
+            ignore_conflicts=True,
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_event_id=events[-1].pk)
+    now = timezone.now()
+    due = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+        status=WebhookDelivery.Status.PENDING, endpoint__enabled=True, next_attempt_at__lte=now,
+    )  # fmt: skip
+    ids = list(due.order_by("id").values_list("id", flat=True)[:DRAIN_BATCH])
+    WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=now + timedelta(seconds=_lease_seconds()))
+    return ids
+
+
+def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `webhook.test` delivery for `endpoint`, queued after commit (admin's "Send test event")."""
+    from modelsync.tasks import webhook_deliver_task
+
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=None, delivery_id=uuid.uuid4())
+    transaction.on_commit(lambda: webhook_deliver_task.delay(delivery.pk))
+    return delivery
+
+
+# --- One attempt -----------------------------------------------------------------------------------------------
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    from modelsync.api import EventSerializer
+
+    event = EventSerializer(delivery.event).data if delivery.event else None
+    document = {"delivery": str(delivery.delivery_id), "type": event["type"] if event else TEST_EVENT, "event": event}
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def delivery_attempt(delivery_pk: int) -> float | None:
+    """POST the delivery once; record the outcome. Returns seconds until the next attempt, or None when done."""
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event__source").filter(pk=delivery_pk).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING or not delivery.endpoint.enabled:
+        return None
+    endpoint, now = delivery.endpoint, timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(leased_until=now + timedelta(seconds=_lease_seconds()))
+    body = delivery_body(delivery)
+    status_code, error = _post(endpoint, delivery, body)
+    attempts = delivery.attempts + 1
+    record = {"attempts": attempts, "last_status_code": status_code, "last_error": error[:500]}
+    if error == "":
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **record, status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now(), leased_until=None
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+        logger.info("webhook delivered endpoint=%s delivery=%s attempts=%s", endpoint.pk, delivery.delivery_id,
+                    attempts)  # fmt: skip
+        return None
+    _endpoint_failed(endpoint, error)
+    if attempts >= settings.MODELSYNC_WEBHOOK_MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **record, status=WebhookDelivery.Status.FAILED, leased_until=None
+        )
+        logger.warning("webhook given up endpoint=%s delivery=%s: %s", endpoint.pk, delivery.delivery_id, error)
+        return None
+    wait = settings.MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    due = timezone.now() + timedelta(seconds=wait)
+    # The lease covers the wait, so the drain does not send it early; a lost retry message outlives it and is resent.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        **record, next_attempt_at=due, leased_until=due + timedelta(seconds=_lease_seconds())
+    )
+    logger.info("webhook failed endpoint=%s delivery=%s attempt=%s retry_in=%ss: %s", endpoint.pk,
+                delivery.delivery_id, attempts, wait, error)  # fmt: skip
+    return wait
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
+    """(status code, error): an empty error is a 2xx. No redirects, one timeout, the target re-checked (SSRF)."""
+    if refusal := url_refusal(endpoint.url):
+        return None, refusal
+    secret = _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "modelsync-webhooks",
+        "X-Modelsync-Event": json.loads(body)["type"],
+        "X-Modelsync-Delivery": str(delivery.delivery_id),
+        "X-Modelsync-Signature": signature(secret, body),
+    }
+    try:
+        response = _http.request("POST", endpoint.url, body=body, headers=headers, redirect=False,
+                                 timeout=settings.MODELSYNC_WEBHOOK_TIMEOUT, preload_content=False)  # fmt: skip
+        response.drain_conn()
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        return None, f"{type(exc).__name__}: could not POST to the endpoint"
+    if 200 <= response.status < 300:
+        return response.status, ""
+    return response.status, f"HTTP {response.status}" + (
+        " (redirects are not followed)" if 300 <= response.status < 400 else ""
+    )
+
+
+def _endpoint_failed(endpoint: WebhookEndpoint, error: str) -> None:
+    """Count a failed attempt; after MODELSYNC_WEBHOOK_DISABLE_AFTER in a row, disable the endpoint and say why."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    limit = settings.MODELSYNC_WEBHOOK_DISABLE_AFTER
+    reason = f"Disabled after {limit} failed deliveries in a row; the last: {error}"[:500]
+    if WebhookEndpoint.objects.filter(pk=endpoint.pk, enabled=True, consecutive_failures__gte=limit).update(
+        enabled=False, disabled_reason=reason
+    ):
+        logger.warning("webhook endpoint=%s disabled: %s", endpoint.pk, reason)
