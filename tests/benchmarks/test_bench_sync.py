@@ -141,7 +141,7 @@ def test_the_sync_database_work_against_a_raw_sql_floor(benchmark, tmp_path, set
 @requires_postgres
 def test_statement_count_is_the_same_at_2000_and_20000(tmp_path, settings):
     settings.MODELSYNC_MISS_THRESHOLD = 1
-    counts = []
+    counts, event_inserts = [], []
     for count in (2_000, 20_000):
         (tmp_path / str(count)).mkdir()
         warm = WarmSync(tmp_path / str(count), count)
@@ -149,7 +149,9 @@ def test_statement_count_is_the_same_at_2000_and_20000(tmp_path, settings):
         with CaptureQueriesContext(connection) as queries:
             assert warm.run().status == "succeeded"
         counts.append(len(queries))
+        event_inserts.append(sum('INSERT INTO "modelsync_event"' in query["sql"] for query in queries))
     assert counts[0] == counts[1], counts
+    assert event_inserts == [1, 1]  # the run's created models' events, however many, in one statement
 
 
 def test_normalization_per_model(benchmark):
