@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def readme_receiver() -> str:
     section = ROOT.joinpath("README.md").read_text().split("## Following changes", 1)[1].split("\n## ", 1)[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(code.strip().splitlines()) <= 13  # "a receiver in ten-odd lines"
+    assert len([line for line in code.splitlines() if line.strip()]) <= 12  # a receiver in ten-odd lines
     return code
 
 

@@ -2,13 +2,16 @@
 
 from django.core.management.base import BaseCommand
 
-from modelsync.schedule import SYNC_ALL_NAME, SYNC_ALL_TASK, sync_schedule_ensure
+from modelsync.schedule import SYNC_ALL_NAME, SYNC_ALL_TASK, sync_schedule_ensure, webhook_drain_schedule_ensure
 
 __all__ = ["SYNC_ALL_NAME", "SYNC_ALL_TASK", "Command"]
 
 
 class Command(BaseCommand):
-    help = "Create the periodic sync from MODELSYNC_SYNC_INTERVAL; a staff-edited schedule is kept unless --reset."
+    help = (
+        "Create the periodic sync from MODELSYNC_SYNC_INTERVAL (a staff-edited schedule is kept unless --reset) "
+        "and the webhook drain."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -17,3 +20,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset=False, **options):
         self.stdout.write(str(sync_schedule_ensure(reset=reset)))
+        drain = webhook_drain_schedule_ensure()
+        self.stdout.write(f"periodic task '{drain.name}': {drain.schedule!r}, enabled={drain.enabled}")
