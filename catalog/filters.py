@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from rest_framework.filters import OrderingFilter
 
 from catalog.models import LLMModel
 
@@ -52,7 +53,7 @@ class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
     capability = django_filters.MultipleChoiceFilter(
         choices=LLMModel.Capability.choices, method="filter_capability", help_text="repeatable; all are required"
     )
-    min_context = IntegerFilter(field_name="context_window", lookup_expr="gte", min_value=0, max_value=10**9)
+    min_context = IntegerFilter(field_name="eff_context_window", lookup_expr="gte", min_value=0, max_value=10**9)
     max_input_cost = django_filters.NumberFilter(method="filter_max_input_cost", min_value=0, max_value=MAX_PRICE)
     max_output_cost = django_filters.NumberFilter(method="filter_max_output_cost", min_value=0, max_value=MAX_PRICE)
     is_free = StrictBooleanFilter()
@@ -61,7 +62,14 @@ class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
     min_safety = django_filters.NumberFilter(field_name="eff_safety_score", lookup_expr="gte", min_value=0, max_value=1)
     source = django_filters.CharFilter(field_name="source__name")
     search = django_filters.CharFilter(method="filter_search", max_length=200)
-    include_inactive = StrictBooleanFilter(method="filter_include_inactive", help_text="also list inactive models")
+    include_inactive = StrictBooleanFilter(method="filter_passthrough", help_text="also list inactive models")
+    callable = StrictBooleanFilter(
+        method="filter_passthrough",
+        help_text="default true: only models a configured gateway can route; false: descriptive records too",
+    )
+    provenance = StrictBooleanFilter(
+        method="filter_passthrough", help_text="add each entry's provenance: where every shown field came from"
+    )
 
     class Meta:
         model = LLMModel
@@ -78,10 +86,12 @@ class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
         # Inactive models are out unless asked for; a method filter alone never runs when the parameter is absent.
         if not self.form.cleaned_data.get("include_inactive"):
             queryset = queryset.filter(is_active=True)
+        if self.form.cleaned_data.get("callable") is not False:
+            queryset = queryset.callable()
         return super().filter_queryset(queryset)
 
-    def filter_include_inactive(self, queryset, name, value):
-        return queryset  # applied in filter_queryset
+    def filter_passthrough(self, queryset, name, value):
+        return queryset  # include_inactive, callable: in filter_queryset; provenance: in the view
 
     def filter_capability(self, queryset, name, values):
         for capability in values:
@@ -89,7 +99,9 @@ class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
         return queryset
 
     def _max_cost(self, queryset, field: str, value):
-        return queryset.filter(Q(pricing_status="free") | Q(pricing_status="known", **{f"{field}__lte": value}))
+        return queryset.filter(
+            Q(eff_pricing_status="free") | Q(eff_pricing_status="known", **{f"eff_{field}__lte": value})
+        )
 
     def filter_max_input_cost(self, queryset, name, value):
         return self._max_cost(queryset, "input_cost_per_mtok", value)
@@ -101,3 +113,16 @@ class LLMModelFilter(NoEmptyValuesMixin, django_filters.FilterSet):
         return queryset.filter(
             Q(model__icontains=value) | Q(display_name__icontains=value) | Q(staff_display_name__icontains=value)
         )
+
+
+class ShownValueOrdering(OrderingFilter):
+    """`ordering` on the values the API shows: a linked record's context window or price where the source has none."""
+
+    shown = {name: f"eff_{name}" for name in ("context_window", "input_cost_per_mtok", "output_cost_per_mtok")}
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        return [("-" if term.startswith("-") else "") + self.shown.get(term.lstrip("-"), term.lstrip("-"))
+                for term in ordering]  # fmt: skip

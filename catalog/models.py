@@ -95,6 +95,10 @@ class LLMModel(models.Model):
     details = models.JSONField(default=dict, blank=True, help_text="Allow-listed upstream metadata; no secrets.")
     content_hash = models.CharField(max_length=64, help_text="sha256 of the normalized synced fields.")
 
+    # Enrichment: values this row's source left empty, taken from linked records (modelsync.linking). Written only
+    # by links_refresh(); {field: {"value": ..., "from": source name}}. The synced fields above stay as stated.
+    enrichment = models.JSONField(default=dict, blank=True)
+
     # Lifecycle: written by the sync.
     is_active = models.BooleanField(default=True)
     first_seen_at = models.DateTimeField()
@@ -190,7 +194,38 @@ STAFF_FIELDS = (
     "staff_safety_score",
     "staff_notes",
 )
-LLM_MODEL_READONLY = ("source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity")
+LLM_MODEL_READONLY = (
+    "source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity", "enrichment",
+)  # fmt: skip
+
+
+class ModelLink(models.Model):
+    """A callable catalog model <-> the record another source (OpenRouter, the cost map) keeps of the same model.
+
+    The matcher keeps `auto` links current on every sync; staff may confirm one (or point it elsewhere), which the
+    matcher then leaves alone, or break one, which keeps that pair unlinked for good.
+    """
+
+    class Status(models.TextChoices):
+        AUTO = "auto", "matched automatically"
+        CONFIRMED = "confirmed", "confirmed by staff"
+        BROKEN = "broken", "broken by staff"
+
+    llm_model = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="links")
+    target_source = models.ForeignKey("modelsync.Source", on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(LLMModel, on_delete=models.CASCADE, related_name="linked_from")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AUTO)
+    method = models.CharField(max_length=16, help_text="How the matcher found it: exact, normalized, dated, variant.")
+    matched_on = models.CharField(max_length=512, blank=True, help_text="The route name the match was made from.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["llm_model", "target_source"], name="modellink_one_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.llm_model_id} -> {self.target_id} ({self.status})"
 
 
 class CatalogState(models.Model):

@@ -1,15 +1,23 @@
 """Chainable read helpers for the catalog."""
 
 from django.db import models
-from django.db.models import Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import CharField, DecimalField, IntegerField, Q, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, NullIf
 
+PRICE = DecimalField(max_digits=20, decimal_places=9)
 # What catalog.serializers.llm_model_entry() reads, besides the effective values below.
 ENTRY_FIELDS = (
     "id", "model", "provider", "category", "capabilities", "context_window", "max_output_tokens", "pricing_status",
     "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "requires_api_key", "api_key_available", "is_active",
     "popularity", "first_seen_at", "last_seen_at", "deactivated_at", "source__name", "source__last_success_at",
+    "enrichment", "staff_display_name", "staff_tags", "staff_is_recommended", "staff_safety_score",
 )  # fmt: skip
+
+
+def _linked(name: str, output_field):
+    """A fact's value from the row's enrichment (modelsync.links), typed as the column it stands in for."""
+    return Cast(KT(f"enrichment__{name}__value"), output_field)
 
 
 class LLMModelQuerySet(models.QuerySet):
@@ -20,9 +28,16 @@ class LLMModelQuerySet(models.QuerySet):
         """What the API offers: active and not hidden by staff."""
         return self.filter(is_active=True, is_hidden=False)
 
+    def callable(self):
+        """What some configured gateway can route: not the records of a descriptive source (the cost map)."""
+        return self.filter(source__is_callable=True)
+
     def with_capability(self, name: str):
-        # JSON-text containment works on SQLite and PostgreSQL alike; the quotes anchor the whole value.
-        return self.filter(capabilities__icontains=f'"{name}"')
+        # JSON-text containment works on SQLite and PostgreSQL alike; the quotes anchor the whole value. A linked
+        # record's capabilities count too (they are there only when the row's own source states none).
+        return self.filter(
+            Q(capabilities__icontains=f'"{name}"') | Q(enrichment__capabilities__value__icontains=f'"{name}"')
+        )
 
     def with_effective_values(self):
         """Annotate the staff-overridden values so filters and ordering see what the API shows."""
@@ -31,9 +46,17 @@ class LLMModelQuerySet(models.QuerySet):
             eff_tags=Coalesce("staff_tags", "tags"),
             eff_is_recommended=Coalesce("staff_is_recommended", "is_recommended"),
             eff_safety_score=Coalesce("staff_safety_score", "safety_score"),
+            # What the source leaves empty, a linked record may fill (filters and ordering see the shown value).
+            eff_context_window=Coalesce("context_window", _linked("context_window", IntegerField())),
+            eff_pricing_status=Coalesce(
+                KT("enrichment__pricing_status__value"), "pricing_status", output_field=CharField()
+            ),
+            eff_input_cost_per_mtok=Coalesce("input_cost_per_mtok", _linked("input_cost_per_mtok", PRICE)),
+            eff_output_cost_per_mtok=Coalesce("output_cost_per_mtok", _linked("output_cost_per_mtok", PRICE)),
         )
 
-    def entry_rows(self):
+    def entry_rows(self, *extra: str):
         """Plain dicts of what the API shows (after with_effective_values): a page builds no model instances, which
         took half the time of an uncached list page (SPEC §9)."""
-        return self.values(*ENTRY_FIELDS, "eff_display_name", "eff_tags", "eff_is_recommended", "eff_safety_score")
+        shown = ("eff_display_name", "eff_tags", "eff_is_recommended", "eff_safety_score")
+        return self.values(*ENTRY_FIELDS, *shown, *extra)

@@ -41,6 +41,7 @@ class Candidate:
     safety_score: Decimal | None
     popularity: int
     is_recommended: bool
+    linked: tuple[tuple[str, str], ...] = ()  # (field, source) of the facts a linked record supplied
     mask: int = field(init=False, repr=False, compare=False)
     context: int = field(init=False, repr=False, compare=False)
     output: int = field(init=False, repr=False, compare=False)
@@ -242,20 +243,25 @@ def score(c: Candidate, strategy: str, scale: _Scale) -> float:
 
 
 def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...]:
-    """Why this model is in the chain, in words a person reads."""
+    """Why this model is in the chain, in words a person reads; a fact from a linked record says so."""
+    linked = dict(c.linked)
+
+    def told(text: str, fact: str) -> str:
+        return f"{text} — from {linked[fact]}" if fact in linked else text
+
     said = ["listed in preferred"] if preferred else []
     if r.capabilities:
-        said.append("has " + ", ".join(sorted(r.capabilities)))
+        said.append(told("has " + ", ".join(sorted(r.capabilities)), "capabilities"))
     if r.min_context:
-        said.append(f"context {c.context:,} ≥ {r.min_context:,} tokens")
+        said.append(told(f"context {c.context:,} ≥ {r.min_context:,} tokens", "context_window"))
     if c.pricing_status == "free":
-        said.append("free")
+        said.append(told("free", "pricing"))
     elif c.blended_cost is not None:
-        said.append(f"${c.input_cost.normalize():f} in / ${c.output_cost.normalize():f} out per Mtok")
+        said.append(told(f"${c.input_cost.normalize():f} in / ${c.output_cost.normalize():f} out per Mtok", "pricing"))
     else:
         said.append(f"price {c.pricing_status}")
     if r.strategy in ("largest_context", "most_capable"):
-        said.append(f"context window {c.context:,} tokens")
+        said.append(told(f"context window {c.context:,} tokens", "context_window"))
     if r.strategy == "most_capable":
         said.append(f"{len(c.capabilities)} capabilities")
     if r.strategy == "popular":

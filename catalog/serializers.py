@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,13 +20,30 @@ def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-def llm_model_entry(row: dict) -> dict:
+# Shown fields a staff override can replace, by the override's column.
+STAFF_SHOWN = {"display_name": "staff_display_name", "tags": "staff_tags", "is_recommended": "staff_is_recommended",
+               "safety_score": "staff_safety_score"}  # fmt: skip
+PROVENANCE_FIELDS = (
+    "display_name", "provider", "category", "tags", "capabilities", "context_window", "max_output_tokens", "pricing",
+    "is_free", "requires_api_key", "api_key_available", "is_recommended", "safety_score",
+)  # fmt: skip
+
+
+def _price_text(value: Decimal | str | None) -> str | None:
+    return value if isinstance(value, str) else decimal_text(value)  # a linked price is stored as its text
+
+
+def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
     """The catalog entry as the API shows it, from a row of LLMModel.objects.with_effective_values().entry_rows()
-    (hand-built: this runs for every row of every list page)."""
+    (hand-built: this runs for every row of every list page). A fact the row's source leaves empty shows the
+    value of a linked record (row["enrichment"], kept by modelsync.links); with `provenance`, where each came from."""
     last_seen, source_seen = row["last_seen_at"], row["source__last_success_at"]
     if row["is_active"] and source_seen and source_seen > last_seen:
         last_seen = source_seen  # an unchanged row is not rewritten, but it was seen
-    return {
+    linked = row["enrichment"] or {}
+    if linked:
+        row = {**row, **{name: fact["value"] for name, fact in linked.items()}}
+    entry = {
         "id": row["id"],
         "source": row["source__name"],
         "model": row["model"],
@@ -38,8 +56,8 @@ def llm_model_entry(row: dict) -> dict:
         "max_output_tokens": row["max_output_tokens"],
         "pricing": {
             "status": row["pricing_status"],
-            "input_per_mtok": decimal_text(row["input_cost_per_mtok"]),
-            "output_per_mtok": decimal_text(row["output_cost_per_mtok"]),
+            "input_per_mtok": _price_text(row["input_cost_per_mtok"]),
+            "output_per_mtok": _price_text(row["output_cost_per_mtok"]),
         },
         "is_free": row["is_free"],
         "requires_api_key": row["requires_api_key"],
@@ -52,6 +70,21 @@ def llm_model_entry(row: dict) -> dict:
         "last_seen_at": last_seen.isoformat(),
         "deactivated_at": row["deactivated_at"].isoformat() if row["deactivated_at"] else None,
     }
+    if provenance:
+        entry["provenance"] = entry_provenance(row, linked)
+    return entry
+
+
+def entry_provenance(row: dict, linked: dict) -> dict[str, str]:
+    """Where each shown field came from: `source` (the row's own), `linked:<source>` or `staff`."""
+    said = dict.fromkeys(PROVENANCE_FIELDS, "source")
+    for name, fact in linked.items():
+        shown = "pricing" if name in ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok") else name
+        said[shown] = f"linked:{fact['from']}"
+    for name, override in STAFF_SHOWN.items():
+        if row[override] not in (None, ""):
+            said[name] = "staff"
+    return said
 
 
 class PricingSerializer(serializers.Serializer):
@@ -84,9 +117,14 @@ class LLMModelSerializer(serializers.Serializer):
     first_seen_at = serializers.DateTimeField()
     last_seen_at = serializers.DateTimeField()
     deactivated_at = serializers.DateTimeField(allow_null=True)
+    provenance = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With provenance=1 (always on the detail and selection): field -> source | linked:<source> | staff",
+    )
 
     def to_representation(self, instance):
-        return llm_model_entry(instance)
+        return llm_model_entry(instance, provenance=self.context.get("provenance", False))
 
 
 class ModelChangeEntrySerializer(serializers.Serializer):
@@ -96,12 +134,35 @@ class ModelChangeEntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class LinkSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="The descriptive source the linked record belongs to.")
+    external_id = serializers.CharField(help_text="The linked record's id there.")
+    status = serializers.CharField(help_text="auto, or confirmed by staff.")
+    method = serializers.CharField(help_text="How it was matched: exact, normalized, dated, variant (or staff).")
+
+
 class LLMModelDetailSerializer(LLMModelSerializer):
+    description = serializers.CharField(help_text="The source's description, else a linked record's.")
+    links = LinkSerializer(many=True)
     recent_changes = ModelChangeEntrySerializer(many=True)
 
     def to_representation(self, instance):
-        changes = LLMModel(pk=instance["id"]).changes.order_by("-created_at", "-id")[:20]
-        return {**llm_model_entry(instance), "recent_changes": ModelChangeEntrySerializer(changes, many=True).data}
+        model = LLMModel(pk=instance["id"])
+        changes = model.changes.order_by("-created_at", "-id")[:20]
+        entry = llm_model_entry(instance, provenance=True)
+        linked = (instance["enrichment"] or {}).get("description")
+        entry["provenance"]["description"] = f"linked:{linked['from']}" if linked else "source"
+        links = (
+            model.links.exclude(status="broken")
+            .order_by("target_source__name")
+            .values("status", "method", source=F("target_source__name"), external_id=F("target__external_id"))
+        )
+        return {
+            **entry,
+            "description": linked["value"] if linked else instance["details"].get("description", ""),
+            "links": list(links),
+            "recent_changes": ModelChangeEntrySerializer(changes, many=True).data,
+        }
 
 
 class StrictSerializer(serializers.Serializer):

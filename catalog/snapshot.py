@@ -65,6 +65,14 @@ def candidate_from_entry(entry: dict) -> Candidate:
         safety_score=_decimal(entry["safety_score"]),
         popularity=entry["popularity"],
         is_recommended=entry["is_recommended"],
+        linked=_linked(entry.get("provenance", {})),
+    )
+
+
+def _linked(provenance: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(field, source) for each fact a linked record supplied, for the selection's reasons."""
+    return tuple(
+        (name, said.removeprefix("linked:")) for name, said in provenance.items() if said.startswith("linked:")
     )
 
 
@@ -83,8 +91,8 @@ def snapshot_from_entries(entries: list[dict], *, version: int, stale: bool = Fa
 
 
 def _build(version: int) -> Snapshot:
-    rows = LLMModel.objects.visible().with_effective_values().order_by("id").entry_rows()
-    entries = [llm_model_entry(row) for row in rows.iterator(chunk_size=2000)]
+    rows = LLMModel.objects.visible().callable().with_effective_values().order_by("id").entry_rows()
+    entries = [llm_model_entry(row, provenance=True) for row in rows.iterator(chunk_size=2000)]
     snapshot = snapshot_from_entries(entries, version=version)
     _save(version, entries)
     SNAPSHOT_BUILT.set_to_current_time()

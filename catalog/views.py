@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils.http import parse_etags
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from catalog.api_errors import ErrorSerializer
 from catalog.costs import PricingUnavailable, cost_quote
-from catalog.filters import LLMModelFilter
+from catalog.filters import LLMModelFilter, ShownValueOrdering
 from catalog.models import LLMModel
 from catalog.offline import entries_filtered
 from catalog.pagination import CatalogPagination
@@ -83,6 +84,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     """The catalog: visible models only; hidden never, inactive only with include_inactive=1."""
 
     serializer_class = LLMModelSerializer
+    filter_backends = [DjangoFilterBackend, ShownValueOrdering]
     filterset_class = LLMModelFilter
     pagination_class = CatalogPagination
     permission_classes = [CatalogReader]
@@ -95,7 +97,13 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def filter_queryset(self, queryset):
         """Filtered and ordered, then read as entry rows: list pages, get_object() and cost all use them."""
-        return super().filter_queryset(queryset).entry_rows()
+        extra = ("details",) if self.action == "retrieve" else ()  # the description: the detail only
+        return super().filter_queryset(queryset).entry_rows(*extra)
+
+    def get_serializer_context(self):
+        # ?provenance=1 (LLMModelFilter has refused any other spelling than true/false/1/0 before this runs)
+        wanted = self.request.query_params.get("provenance", "").lower() in ("1", "true")
+        return {**super().get_serializer_context(), "provenance": wanted}
 
     def get_serializer_class(self):
         return LLMModelDetailSerializer if self.action == "retrieve" else LLMModelSerializer
@@ -128,7 +136,10 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         snapshot = snapshot_get()
         if self.action == "retrieve":
             return Response({**self._snapshot_entry(snapshot), "stale": True}, headers=STALE)
-        page = self.paginate_queryset(entries_filtered(snapshot.entries, request.query_params))
+        entries = entries_filtered(snapshot.entries, request.query_params)
+        if not self.get_serializer_context()["provenance"]:
+            entries = [without_provenance(entry) for entry in entries]
+        page = self.paginate_queryset(entries)
         return Response({**self.get_paginated_response(page).data, "stale": True}, headers=STALE)
 
     def _snapshot_entry(self, snapshot) -> dict:
@@ -222,8 +233,13 @@ class SelectView(APIView):
         return Response(data, headers=STALE if snapshot.stale else {})
 
 
+def without_provenance(entry: dict) -> dict:
+    """A snapshot entry as the list shows it by default (the snapshot keeps provenance for selection reasons)."""
+    return {name: value for name, value in entry.items() if name != "provenance"}
+
+
 def _ranked_entry(snapshot, ranked, tokens: dict) -> dict:
-    entry = snapshot.entries[ranked.candidate.id]
+    entry = without_provenance(snapshot.entries[ranked.candidate.id])  # the reasons say what was linked
     return {**entry, "score": ranked.score, "reasons": list(ranked.reasons), "estimated_cost": _estimate(entry, tokens)}
 
 

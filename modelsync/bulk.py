@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from django.db import connection
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
 
 
 def table(model: type[Model]) -> str:
@@ -59,5 +60,22 @@ def insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
     names = ", ".join(quote(model, name) for name in columns)
     sql = f"INSERT INTO {table(model)} ({names}) SELECT {names} FROM {json_rows(model, columns)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document(model, rows)])
+
+
+def id_list(ids: list[int]) -> RawSQL:
+    """A subquery of `ids` from one JSON parameter, for `pk__in=`: one statement whatever their number."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT jsonb_array_elements_text(%s::jsonb)::bigint", [orjson.dumps(ids).decode()])
+    return RawSQL("SELECT value FROM json_each(%s)", [orjson.dumps(ids).decode()])
+
+
+def update(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by id (all with the same keys) in one statement."""
+    columns = list(rows[0])
+    quoted = [quote(model, name) for name in columns if name != "id"]
+    assignments = ", ".join(f"{column} = v.{column}" for column in quoted)
+    sql = f"UPDATE {table(model)} SET {assignments} FROM {json_rows(model, columns)} WHERE {table(model)}.id = v.id"
     with connection.cursor() as cursor:
         cursor.execute(sql, [document(model, rows)])

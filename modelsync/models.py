@@ -27,11 +27,17 @@ class Source(models.Model):
         OPENAI = "openai", "OpenAI-compatible"
         OLLAMA = "ollama", "Ollama"
         STATIC = "static", "Static snapshot"
+        COSTMAP = "costmap", "LiteLLM cost map"
+
+    # Kinds whose records describe models other sources route (modelsync.linking links to them).
+    DESCRIPTIVE_KINDS = (Kind.OPENROUTER, Kind.COSTMAP)
 
     name = models.SlugField(max_length=64, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     base_url = models.CharField(
-        max_length=500, blank=True, help_text="Upstream base URL; for a static source, an optional JSON file path."
+        max_length=500,
+        blank=True,
+        help_text="Upstream base URL; for a static or cost map source, an optional JSON file path.",
     )
     api_key_env = models.CharField(
         "API key variable",
@@ -44,6 +50,11 @@ class Source(models.Model):
     include_patterns = models.TextField(blank=True, help_text="Glob patterns on the model name, one per line.")
     exclude_patterns = models.TextField(blank=True, help_text="Glob patterns; an exclude wins over an include.")
     auto_publish = models.BooleanField(default=True, help_text="Offer new models at once; otherwise they start hidden.")
+    is_callable = models.BooleanField(
+        "callable",
+        default=True,
+        help_text="Clients call models through this source. Off: its records only describe (enrich) other models.",
+    )
 
     # Health, maintained by the sync service.
     last_run_at = models.DateTimeField(null=True, blank=True)
@@ -61,7 +72,9 @@ class Source(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.kind not in (self.Kind.STATIC,) and not self.base_url:
+        if self.kind == self.Kind.COSTMAP and self.is_callable:
+            raise ValidationError({"is_callable": "The cost map describes models; nothing is called through it."})
+        if self.kind not in (self.Kind.STATIC, self.Kind.COSTMAP) and not self.base_url:
             raise ValidationError({"base_url": "A base URL is required for this kind of source."})
         if self.base_url and "@" in self.base_url.split("://", 1)[-1].split("/", 1)[0]:
             raise ValidationError({"base_url": "Put credentials in the API key variable, not in the URL."})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import time
@@ -16,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import SYNCED_FIELDS, LLMModel
@@ -26,6 +24,7 @@ from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.events import events_record, source_failing_event, sync_events
 from modelsync.exceptions import RefusedError, SyncError
 from modelsync.http import UpstreamClient, scrub
+from modelsync.links import links_refresh
 from modelsync.locks import source_lock
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.reconcile import CatalogRow, SyncPlan, field_changes, filter_records, reconcile
@@ -123,6 +122,8 @@ def _sync(source: Source, config: SourceConfig, run: SyncRun, started: float, *,
         return
     with transaction.atomic():
         _apply(source, run, plan)
+        if plan.changes_catalog:
+            links_refresh()  # either side of a link may have changed: in the same transaction, in bulk
         _finish(run, started, status=status)  # counters commit with the catalog rows they describe
 
 
@@ -209,6 +210,7 @@ def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) 
             "is_hidden": not source.auto_publish,  # staff publish new models themselves when asked to
             "staff_display_name": "",
             "staff_notes": "",
+            "enrichment": {},  # links_refresh() fills it
             "created_at": now,
             "updated_at": now,
         }
@@ -334,11 +336,8 @@ def llm_models_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 def llm_models_read(ids: list[int]) -> dict[int, dict[str, Any]]:
     """The synced values of the rows `ids` (one SELECT whatever their number), for the old -> new history."""
-    if connection.vendor == "postgresql":
-        id_list = RawSQL("SELECT jsonb_array_elements_text(%s::jsonb)::bigint", [json.dumps(ids)])
-    else:
-        id_list = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
-    return {row["id"]: row for row in LLMModel.objects.filter(id__in=id_list).values("id", *SYNCED_FIELDS)}
+    rows = LLMModel.objects.filter(id__in=bulk.id_list(ids)).values("id", *SYNCED_FIELDS)
+    return {row["id"]: row for row in rows}
 
 
 def llm_models_update(rows: list[dict[str, Any]]) -> None:
@@ -346,13 +345,8 @@ def llm_models_update(rows: list[dict[str, Any]]) -> None:
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
-    for columns, same_shape in shapes.items():
-        quoted = [bulk.quote(LLMModel, name) for name in columns if name != "id"]
-        assignments = ", ".join(f"{column} = v.{column}" for column in quoted)
-        sql = f"UPDATE {bulk.table(LLMModel)} SET {assignments} FROM {bulk.json_rows(LLMModel, list(columns))} "
-        sql += f"WHERE {bulk.table(LLMModel)}.id = v.id"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [bulk.document(LLMModel, same_shape)])
+    for same_shape in shapes.values():
+        bulk.update(LLMModel, same_shape)
 
 
 def changes_insert(changes: list[dict[str, Any]], now: datetime) -> None:

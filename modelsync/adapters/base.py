@@ -61,7 +61,7 @@ def register(cls: type[SourceAdapter]) -> type[SourceAdapter]:
 
 def adapter_for(config: SourceConfig) -> SourceAdapter:
     # Import the adapter modules so their @register decorators run.
-    from modelsync.adapters import litellm, ollama, openai, openrouter, static  # noqa: F401
+    from modelsync.adapters import costmap, litellm, ollama, openai, openrouter, static  # noqa: F401
 
     return ADAPTERS[config.kind](config)
 
