@@ -10,8 +10,11 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from catalog.curation import llm_model_curate, llm_models_override
-from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel
+from catalog.curation import links_curate, llm_model_curate, llm_models_override
+from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
+from catalog.serializers import detail_entry
+
+DETAIL_EXTRA = ("details", "staff_description")
 
 admin.site.site_header = "modelsync"
 admin.site.site_title = "modelsync"
@@ -26,10 +29,16 @@ OVERRIDDEN = {
     "tags": "staff_tags",
     "is_recommended": "staff_is_recommended",
     "safety_score": "staff_safety_score",
+    "capabilities": "staff_capabilities",
+    "context_window": "staff_context_window",
+    "max_output_tokens": "staff_max_output_tokens",
+    "description": "staff_description",
+    "pricing": None,  # the price the gateway states is what the team pays: no override
 }
 HISTORY_LIMIT = 50
 # Every synced field but the ones shown elsewhere on the page (model at the top, overridden ones side by side).
 SHOWN_SYNCED_FIELDS = tuple(f for f in SYNCED_FIELDS if f not in ("model", "content_hash", *OVERRIDDEN))
+PRICE_COLUMNS = ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok")
 
 
 class CapabilityFilter(admin.SimpleListFilter):
@@ -69,9 +78,26 @@ class TagsField(forms.CharField):
         return [tag.strip() for tag in super().to_python(value).split(",") if tag.strip()] or None
 
 
+class CapabilitiesField(TagsField):
+    """Staff capabilities as comma-separated names from the catalog's list; empty leaves the override unset."""
+
+    def to_python(self, value):
+        names = super().to_python(value)
+        unknown = sorted(set(names or ()) - set(LLMModel.Capability.values))
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown capabilities: {', '.join(unknown)}. Use: {', '.join(LLMModel.Capability.values)}."
+            )
+        return sorted(set(names)) if names else None
+
+
 class LLMModelForm(forms.ModelForm):
     staff_tags = TagsField(
         required=False, help_text="Comma-separated, e.g. team, approved. Replaces the synced tags; empty keeps them."
+    )
+    staff_capabilities = CapabilitiesField(
+        required=False,
+        help_text="Comma-separated, e.g. vision, function_calling. Replaces the source's and any linked record's.",
     )
 
     class Meta:
@@ -92,6 +118,63 @@ def _price_cell(obj: LLMModel, value):
     if obj.pricing_status == "known":
         return _per_mtok(value)
     return format_html('<span class="ms-muted">{}</span>', obj.pricing_status)
+
+
+def _pricing_text(values: dict) -> str:
+    """A price as staff read it: the status, and the prices when known."""
+    status = values.get("pricing_status") or values.get("status")
+    prices = [
+        values.get(k) for k in ("input_cost_per_mtok", "output_cost_per_mtok", "input_per_mtok", "output_per_mtok")
+    ]
+    prices = [f"${Decimal(str(p)).normalize():f}" for p in prices if p not in (None, "")]
+    return f"{status}: {' in / '.join(prices)} out per Mtok" if status == "known" and prices else (status or "")
+
+
+class LinkForm(forms.ModelForm):
+    """Staff pointing a link at another record confirm it: the matcher leaves it alone from then on."""
+
+    class Meta:
+        model = ModelLink
+        fields = ("target", "status")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "target" in self.changed_data and cleaned.get("status") == ModelLink.Status.AUTO:
+            cleaned["status"] = ModelLink.Status.CONFIRMED
+        self.instance.status = cleaned.get("status", self.instance.status)
+        if "target" in self.changed_data:
+            self.instance.method, self.instance.matched_on = "staff", ""
+        return cleaned
+
+
+class LinkFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            target = form.cleaned_data.get("target") if form.cleaned_data else None
+            if target is None or form.cleaned_data.get("DELETE"):
+                continue
+            if target.source_id in seen:
+                raise forms.ValidationError(
+                    f"One link per source: {target.source} is linked twice. Change the existing link instead."
+                )
+            seen[target.source_id] = form
+
+
+class LinkInline(admin.TabularInline):
+    """The records other sources keep of this model: confirm, point elsewhere (a record id) or break."""
+
+    model = ModelLink
+    fk_name = "llm_model"
+    form = LinkForm
+    formset = LinkFormSet
+    extra = 0
+    raw_id_fields = ("target",)
+    fields = ("target", "target_source", "status", "method", "matched_on", "updated_at")
+    readonly_fields = ("target_source", "method", "matched_on", "updated_at")
+    verbose_name = "link to a descriptive record"
+    verbose_name_plural = "Links to descriptive records (the matcher keeps 'auto' links current)"
 
 
 def _shown(value) -> str:
@@ -133,6 +216,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ("model",)
     actions = ("publish", "hide", "mark_recommended", "unmark_recommended", "clear_recommended", "set_safety_score")
+    inlines = (LinkInline,)
     readonly_fields = (
         "source",
         "external_id",
@@ -185,12 +269,16 @@ class LLMModelAdmin(admin.ModelAdmin):
         return format_html('<span class="ms-status ms-on">published{}</span>', star)
 
     # --- Model page -----------------------------------------------------------------------
-    @admin.display(description="Synced value → what the API shows")
+    @admin.display(description="Each shown value and where it comes from")
     def synced_vs_override(self, obj: LLMModel):
+        row = LLMModel.objects.filter(pk=obj.pk).with_effective_values().entry_rows(*DETAIL_EXTRA).first()
+        if row is None:
+            return "—"
+        entry = detail_entry(row)
         rows = [
-            (synced.replace("_", " "), *(_shown(v) for v in (getattr(obj, synced), getattr(obj, override),
-                                                             getattr(obj, f"effective_{synced}"))))
-            for synced, override in OVERRIDDEN.items()
+            (name.replace("_", " "), _synced(obj, name), _linked(obj, name),
+             _shown(getattr(obj, override)) if override else "", _shown_entry(entry, name), entry["provenance"][name])
+            for name, override in OVERRIDDEN.items()
         ]  # fmt: skip
         return render_to_string("admin/catalog/llmmodel/synced_vs_override.html", {"rows": rows})
 
@@ -203,6 +291,12 @@ class LLMModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         llm_model_curate(llm_model=obj, changed_fields=form.changed_data, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ModelLink:
+            links_curate(formset=formset, llm_model=form.instance, actor=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
 
     def has_add_permission(self, request):
         return False  # models come from sources, never typed in
@@ -262,3 +356,28 @@ class LLMModelAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("catalog/admin.css",)}
+
+
+def _synced(obj: LLMModel, name: str) -> str:
+    """What the model's own source states."""
+    if name == "pricing":
+        return _pricing_text({column: getattr(obj, column) for column in PRICE_COLUMNS})
+    if name == "description":
+        return obj.details.get("description", "") if isinstance(obj.details, dict) else ""
+    return _shown(getattr(obj, name))
+
+
+def _linked(obj: LLMModel, name: str) -> str:
+    """What a linked record supplies (only where the source states nothing), with the record's source."""
+    facts = obj.enrichment or {}
+    if name == "pricing":
+        fact = facts.get("pricing_status")
+        value = _pricing_text({column: facts[column]["value"] for column in PRICE_COLUMNS if column in facts})
+    else:
+        fact = facts.get(name)
+        value = _shown(fact["value"]) if fact else ""
+    return f"{value} (from {fact['from']})" if fact else ""
+
+
+def _shown_entry(entry: dict, name: str) -> str:
+    return _pricing_text(entry["pricing"]) if name == "pricing" else _shown(entry[name])

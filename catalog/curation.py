@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from catalog.models import LLMModel
 from modelsync.events import curated_events, events_record
+from modelsync.links import links_refresh
 from modelsync.reconcile import jsonable
 
 
@@ -20,6 +21,18 @@ def llm_model_curate(*, llm_model: LLMModel, changed_fields: list[str], actor=No
         values = {name: jsonable(getattr(llm_model, name)) for name in changed_fields}
         events_record(curated_events([llm_model], values, actor))  # bumps the catalog version
     return llm_model
+
+
+@transaction.atomic
+def links_curate(*, formset, llm_model: LLMModel, actor=None) -> None:
+    """Save staff edits of a model's links (a validated admin formset), then recompute every link and what the
+    links add; a `model.curated` event records the links the model now has."""
+    formset.save()
+    if formset.has_changed():
+        links_refresh()  # bumps the catalog version when what the API shows changed
+        links = llm_model.links.values_list("target_source__name", "target__external_id", "status")
+        values = {"links": [f"{source}:{external_id} ({status})" for source, external_id, status in links]}
+        events_record(curated_events([llm_model], values, actor))
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """The catalog entry: synced fields, lifecycle fields and staff overrides kept apart."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -116,6 +117,11 @@ class LLMModel(models.Model):
     staff_is_recommended = models.BooleanField(null=True, blank=True)
     staff_safety_score = models.DecimalField(**SCORE)
     staff_notes = models.TextField(blank=True)
+    # Staff overrides of facts a link may also supply; they win over the source and the link alike.
+    staff_capabilities = models.JSONField(null=True, blank=True, help_text="Replaces the capabilities when set.")
+    staff_context_window = models.PositiveIntegerField(null=True, blank=True)
+    staff_max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    staff_description = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -193,6 +199,10 @@ STAFF_FIELDS = (
     "staff_is_recommended",
     "staff_safety_score",
     "staff_notes",
+    "staff_capabilities",
+    "staff_context_window",
+    "staff_max_output_tokens",
+    "staff_description",
 )
 LLM_MODEL_READONLY = (
     "source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity", "enrichment",
@@ -217,7 +227,7 @@ class ModelLink(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AUTO)
     method = models.CharField(max_length=16, help_text="How the matcher found it: exact, normalized, dated, variant.")
     matched_on = models.CharField(max_length=512, blank=True, help_text="The route name the match was made from.")
-    updated_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -226,6 +236,16 @@ class ModelLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.llm_model_id} -> {self.target_id} ({self.status})"
+
+    def clean(self) -> None:
+        target = self.target if self.target_id else None
+        if target is None:
+            return
+        if target.source.kind not in target.source.DESCRIPTIVE_KINDS:
+            raise ValidationError({"target": "Link to a record of a descriptive source (OpenRouter, the cost map)."})
+        if self.llm_model_id and target.source_id == self.llm_model.source_id:
+            raise ValidationError({"target": "A model is not linked to a record of its own source."})
+        self.target_source_id = target.source_id
 
 
 class CatalogState(models.Model):

@@ -12,6 +12,7 @@ ENTRY_FIELDS = (
     "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "requires_api_key", "api_key_available", "is_active",
     "popularity", "first_seen_at", "last_seen_at", "deactivated_at", "source__name", "source__last_success_at",
     "enrichment", "staff_display_name", "staff_tags", "staff_is_recommended", "staff_safety_score",
+    "staff_capabilities", "staff_context_window", "staff_max_output_tokens",
 )  # fmt: skip
 
 
@@ -33,11 +34,12 @@ class LLMModelQuerySet(models.QuerySet):
         return self.filter(source__is_callable=True)
 
     def with_capability(self, name: str):
-        # JSON-text containment works on SQLite and PostgreSQL alike; the quotes anchor the whole value. A linked
-        # record's capabilities count too (they are there only when the row's own source states none).
-        return self.filter(
-            Q(capabilities__icontains=f'"{name}"') | Q(enrichment__capabilities__value__icontains=f'"{name}"')
-        )
+        # JSON-text containment works on SQLite and PostgreSQL alike; the quotes anchor the whole value. The shown
+        # capabilities are the staff's when set, else the source's, else a linked record's (set only when the
+        # source states none).
+        quoted = f'"{name}"'
+        stated = Q(capabilities__icontains=quoted) | Q(enrichment__capabilities__value__icontains=quoted)
+        return self.filter(Q(staff_capabilities__icontains=quoted) | Q(staff_capabilities__isnull=True) & stated)
 
     def with_effective_values(self):
         """Annotate the staff-overridden values so filters and ordering see what the API shows."""
@@ -47,7 +49,9 @@ class LLMModelQuerySet(models.QuerySet):
             eff_is_recommended=Coalesce("staff_is_recommended", "is_recommended"),
             eff_safety_score=Coalesce("staff_safety_score", "safety_score"),
             # What the source leaves empty, a linked record may fill (filters and ordering see the shown value).
-            eff_context_window=Coalesce("context_window", _linked("context_window", IntegerField())),
+            eff_context_window=Coalesce(
+                "staff_context_window", "context_window", _linked("context_window", IntegerField())
+            ),
             eff_pricing_status=Coalesce(
                 KT("enrichment__pricing_status__value"), "pricing_status", output_field=CharField()
             ),

@@ -20,9 +20,12 @@ def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-# Shown fields a staff override can replace, by the override's column.
+# Facts a staff override replaces here (the others are annotated by with_effective_values), by override column.
+STAFF_FACTS = {"capabilities": "staff_capabilities", "context_window": "staff_context_window",
+               "max_output_tokens": "staff_max_output_tokens"}  # fmt: skip
+# Every shown field a staff override can replace, by the override's column.
 STAFF_SHOWN = {"display_name": "staff_display_name", "tags": "staff_tags", "is_recommended": "staff_is_recommended",
-               "safety_score": "staff_safety_score"}  # fmt: skip
+               "safety_score": "staff_safety_score", **STAFF_FACTS}  # fmt: skip
 PROVENANCE_FIELDS = (
     "display_name", "provider", "category", "tags", "capabilities", "context_window", "max_output_tokens", "pricing",
     "is_free", "requires_api_key", "api_key_available", "is_recommended", "safety_score",
@@ -41,8 +44,9 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
     if row["is_active"] and source_seen and source_seen > last_seen:
         last_seen = source_seen  # an unchanged row is not rewritten, but it was seen
     linked = row["enrichment"] or {}
-    if linked:
-        row = {**row, **{name: fact["value"] for name, fact in linked.items()}}
+    staff = {name: row[override] for name, override in STAFF_FACTS.items() if row[override] is not None}
+    if linked or staff:  # staff over linked; linked facts exist only where the source states none
+        row = {**row, **{name: fact["value"] for name, fact in linked.items()}, **staff}
     entry = {
         "id": row["id"],
         "source": row["source__name"],
@@ -134,6 +138,16 @@ class ModelChangeEntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+def _description(row: dict) -> tuple[str, str]:
+    """(description, where it came from): staff's, else the source's, else a linked record's."""
+    linked = (row["enrichment"] or {}).get("description")
+    if row["staff_description"]:
+        return row["staff_description"], "staff"
+    if linked:
+        return linked["value"], f"linked:{linked['from']}"
+    return row["details"].get("description", ""), "source"
+
+
 class LinkSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="The descriptive source the linked record belongs to.")
     external_id = serializers.CharField(help_text="The linked record's id there.")
@@ -141,25 +155,28 @@ class LinkSerializer(serializers.Serializer):
     method = serializers.CharField(help_text="How it was matched: exact, normalized, dated, variant (or staff).")
 
 
+def detail_entry(row: dict) -> dict:
+    """The entry with its description and full provenance, from entry_rows("details", "staff_description")."""
+    entry = llm_model_entry(row, provenance=True)
+    entry["description"], entry["provenance"]["description"] = _description(row)
+    return entry
+
+
 class LLMModelDetailSerializer(LLMModelSerializer):
-    description = serializers.CharField(help_text="The source's description, else a linked record's.")
+    description = serializers.CharField(help_text="The staff's description, else the source's, else a linked one.")
     links = LinkSerializer(many=True)
     recent_changes = ModelChangeEntrySerializer(many=True)
 
     def to_representation(self, instance):
         model = LLMModel(pk=instance["id"])
         changes = model.changes.order_by("-created_at", "-id")[:20]
-        entry = llm_model_entry(instance, provenance=True)
-        linked = (instance["enrichment"] or {}).get("description")
-        entry["provenance"]["description"] = f"linked:{linked['from']}" if linked else "source"
         links = (
             model.links.exclude(status="broken")
             .order_by("target_source__name")
             .values("status", "method", source=F("target_source__name"), external_id=F("target__external_id"))
         )
         return {
-            **entry,
-            "description": linked["value"] if linked else instance["details"].get("description", ""),
+            **detail_entry(instance),
             "links": list(links),
             "recent_changes": ModelChangeEntrySerializer(changes, many=True).data,
         }

@@ -97,7 +97,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def filter_queryset(self, queryset):
         """Filtered and ordered, then read as entry rows: list pages, get_object() and cost all use them."""
-        extra = ("details",) if self.action == "retrieve" else ()  # the description: the detail only
+        extra = ("details", "staff_description") if self.action == "retrieve" else ()  # the description: detail only
         return super().filter_queryset(queryset).entry_rows(*extra)
 
     def get_serializer_context(self):

@@ -51,8 +51,8 @@ def _sync_schedule() -> PeriodicTask | None:
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "base_url", "enabled", "last_run_at", "last_success_at", "consecutive_failures",
-                    "healthy", "next_run")  # fmt: skip
+    list_display = ("name", "kind", "base_url", "enabled", "is_callable", "last_run_at", "last_success_at",
+                    "consecutive_failures", "healthy", "next_run")  # fmt: skip
     list_filter = ("kind", "enabled")
     search_fields = ("name", "base_url")
     readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at")

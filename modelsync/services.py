@@ -210,6 +210,7 @@ def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) 
             "is_hidden": not source.auto_publish,  # staff publish new models themselves when asked to
             "staff_display_name": "",
             "staff_notes": "",
+            "staff_description": "",
             "enrichment": {},  # links_refresh() fills it
             "created_at": now,
             "updated_at": now,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog.services import catalog_version_bump
+from modelsync.links import links_refresh
 from modelsync.models import Source
 
 
@@ -15,24 +16,28 @@ def sources_ensure_from_env() -> list[Source]:
     if settings.LITELLM_PROXY_URL:
         ensured.append(_ensure("litellm", Source.Kind.LITELLM, settings.LITELLM_PROXY_URL, "LITELLM_API_KEY"))
     if settings.OPENROUTER_ENABLED:
-        ensured.append(
-            _ensure("openrouter", Source.Kind.OPENROUTER, settings.OPENROUTER_BASE_URL, "OPENROUTER_API_KEY")
-        )
+        ensured.append(_ensure("openrouter", Source.Kind.OPENROUTER, settings.OPENROUTER_BASE_URL,
+                               "OPENROUTER_API_KEY", is_callable=settings.OPENROUTER_CALLABLE))  # fmt: skip
+    if settings.COSTMAP_ENABLED:
+        ensured.append(_ensure("costmap", Source.Kind.COSTMAP, settings.COSTMAP_PATH, "", is_callable=False))
     if not ensured and not Source.objects.exists():
         ensured.append(_ensure("static", Source.Kind.STATIC, "", ""))
     return ensured
 
 
-def _ensure(name: str, kind: str, base_url: str, api_key_env: str) -> Source:
+def _ensure(name: str, kind: str, base_url: str, api_key_env: str, *, is_callable: bool = True) -> Source:
     source = Source.objects.filter(name=name).first() or Source(name=name, kind=kind)
     source.base_url, source.api_key_env = base_url.rstrip("/"), api_key_env
+    if source.pk is None or not is_callable:  # staff may make a source descriptive in admin; the env never undoes it
+        source.is_callable = is_callable
     source.full_clean()
     source.save()
     return source
 
 
 # How each source the environment can create is switched on, for the error that a missing one gives.
-_CREATED_BY = {"litellm": "LITELLM_PROXY_URL=http://your-proxy:4000", "openrouter": "OPENROUTER_ENABLED=1"}
+_CREATED_BY = {"litellm": "LITELLM_PROXY_URL=http://your-proxy:4000", "openrouter": "OPENROUTER_ENABLED=1",
+               "costmap": "COSTMAP_ENABLED=1"}  # fmt: skip
 
 
 def source_missing_hint(name: str) -> str:
@@ -49,4 +54,6 @@ def source_save(*, source: Source, changed_fields: list[str]) -> Source:
     source.save()
     if changed_fields:
         catalog_version_bump()
+    if {"is_callable", "kind"} & set(changed_fields):
+        links_refresh()  # which models link, and which are linked to, changed
     return source

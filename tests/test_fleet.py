@@ -134,7 +134,8 @@ def test_a_rename_and_a_source_rename_are_served_by_the_other_at_once(fleet):
     assert b.get(f"/api/v1/models/{model.pk}/").json()["display_name"] == model.display_name
     a.admin_post(f"/admin/catalog/llmmodel/{model.pk}/change/",
                  {"staff_display_name": "Our house model", "staff_tags": "", "staff_is_recommended": "unknown",
-                  "staff_safety_score": "", "staff_notes": ""})  # fmt: skip
+                  "staff_safety_score": "", "staff_notes": "", "links-TOTAL_FORMS": "0",
+                  "links-INITIAL_FORMS": "0"})  # fmt: skip
     assert b.get(f"/api/v1/models/{model.pk}/").json()["display_name"] == "Our house model"
     assert b.select(preferred=[model.model], fallbacks=0)["selected"]["display_name"] == "Our house model"
 

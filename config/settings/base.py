@@ -196,6 +196,11 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("CELERY_BEAT_MAX_LOOP_INTERVAL", default
 LITELLM_PROXY_URL = env.str("LITELLM_PROXY_URL", default="")  # empty = no litellm source
 OPENROUTER_ENABLED = env.bool("OPENROUTER_ENABLED", default=False)
 OPENROUTER_BASE_URL = env.str("OPENROUTER_BASE_URL", default="https://openrouter.ai/api/v1")
+# Whether clients call models through OpenRouter; false makes it describe (enrich) the gateway's models only.
+OPENROUTER_CALLABLE = env.bool("OPENROUTER_CALLABLE", default=True)
+# LiteLLM's cost map as a descriptive source (`costmap`): from the installed litellm package, or COSTMAP_PATH.
+COSTMAP_ENABLED = env.bool("COSTMAP_ENABLED", default=False)
+COSTMAP_PATH = env.str("COSTMAP_PATH", default="")
 # Keys are read from the environment at call time by the *name* stored on the Source
 # (LITELLM_API_KEY, OPENROUTER_API_KEY); they are never settings, rows or task arguments.
 

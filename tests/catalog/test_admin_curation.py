@@ -14,6 +14,9 @@ from tests.factories import LLMModelFactory, SyncRunFactory
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:catalog_llmmodel_changelist")
 
+# The links inline's management form, with no link rows (a page with links posts them too).
+NO_LINKS = {"links-TOTAL_FORMS": "0", "links-INITIAL_FORMS": "0"}
+
 
 def _change_url(model: LLMModel) -> str:
     return reverse("admin:catalog_llmmodel_change", args=[model.pk])
@@ -91,6 +94,7 @@ def test_model_page_shows_synced_value_beside_override_and_saves_only_overrides(
         "staff_is_recommended": "unknown",
         "staff_safety_score": "0.9",
         "staff_notes": "approved by security",
+        **NO_LINKS,
     }
     response = admin_client.post(_change_url(model), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -104,7 +108,13 @@ def test_staff_tags_are_typed_comma_separated_and_empty_means_not_set(admin_clie
     model = LLMModelFactory(tags=["multimodal"], staff_tags=None)
     page = admin_client.get(_change_url(model)).content.decode()
     assert ">null<" not in page and "<td>tags</td>" in page and "<td>multimodal</td>" in page
-    form = {"staff_tags": "", "staff_is_recommended": "unknown", "staff_notes": "", "staff_display_name": ""}
+    form = {
+        "staff_tags": "",
+        "staff_is_recommended": "unknown",
+        "staff_notes": "",
+        "staff_display_name": "",
+        **NO_LINKS,
+    }
     assert admin_client.post(_change_url(model), form).status_code == 302
     model.refresh_from_db()
     assert model.staff_tags is None and model.effective_tags == ["multimodal"]
