@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import LLMModel
@@ -124,5 +124,10 @@ class ShownValueOrdering(OrderingFilter):
         ordering = super().get_ordering(request, queryset, view)
         if not ordering:
             return ordering
-        return [("-" if term.startswith("-") else "") + self.shown.get(term.lstrip("-"), term.lstrip("-"))
-                for term in ordering]  # fmt: skip
+        return [self._term(term) for term in ordering]
+
+    def _term(self, term: str):
+        """A shown value, models without one last in either direction (PostgreSQL and SQLite alike)."""
+        name = term.lstrip("-")
+        field = F(self.shown.get(name, name))
+        return field.desc(nulls_last=True) if term.startswith("-") else field.asc(nulls_last=True)

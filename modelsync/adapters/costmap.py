@@ -16,6 +16,7 @@ from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.normalize import (
+    InvalidItem,
     as_int,
     build_records,
     category_for_mode,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 COST_MAP_FILE = "model_prices_and_context_window_backup.json"
 NOT_MODELS = {"sample_spec"}  # the file's own documentation entry
+NOT_AN_OBJECT = "\x00not an object"  # marks an entry that is not an object (no cost map key looks like it)
 
 
 def installed_cost_map() -> Path:
@@ -69,14 +71,15 @@ class CostMapAdapter:
 def parse_cost_map(payload: object) -> ParseResult:
     if not isinstance(payload, dict) or not payload:
         raise PayloadError("the cost map is not a JSON object of model name -> facts", kind="wrong_shape")
-    items = [{**entry, "key": key} if isinstance(entry, dict) else key for key, entry in payload.items()
-             if key not in NOT_MODELS]  # fmt: skip
+    # Each entry with its key inside, so an unreadable one's finding names the key (and its row is not "missing").
+    items = [{**entry, "key": key} if isinstance(entry, dict) else {"key": key, NOT_AN_OBJECT: True}
+             for key, entry in payload.items() if key not in NOT_MODELS]  # fmt: skip
     return build_records(items, cost_map_record, id_keys=("key",))
 
 
 def cost_map_record(item: object) -> tuple[ModelRecord, list[Finding]]:
-    if not isinstance(item, dict):
-        raise TypeError("not an object")
+    if not isinstance(item, dict) or NOT_AN_OBJECT in item:
+        raise InvalidItem("a cost map entry that is not an object")
     key = require_id(item.get("key"), "cost map key")
     raw_provider = item.get("litellm_provider") if isinstance(item.get("litellm_provider"), str) else ""
     provider, provider_raw = provider_for(raw_provider, key)
