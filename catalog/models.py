@@ -99,6 +99,9 @@ class LLMModel(models.Model):
     # Enrichment: values this row's source left empty, taken from linked records (modelsync.linking). Written only
     # by links_refresh(); {field: {"value": ..., "from": source name}}. The synced fields above stay as stated.
     enrichment = models.JSONField(default=dict, blank=True)
+    enrichment_inputs = models.CharField(
+        max_length=64, blank=True, help_text="sha256 of what the enrichment was computed from; equal = unchanged."
+    )
 
     # Lifecycle: written by the sync.
     is_active = models.BooleanField(default=True)
@@ -206,6 +209,7 @@ STAFF_FIELDS = (
 )
 LLM_MODEL_READONLY = (
     "source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity", "enrichment",
+    "enrichment_inputs",
 )  # fmt: skip
 
 

@@ -211,7 +211,8 @@ def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) 
             "staff_display_name": "",
             "staff_notes": "",
             "staff_description": "",
-            "enrichment": {},  # links_refresh() fills it
+            "enrichment": {},  # links_refresh() fills both
+            "enrichment_inputs": "",
             "created_at": now,
             "updated_at": now,
         }

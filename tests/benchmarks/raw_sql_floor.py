@@ -33,7 +33,8 @@ def floor_diff(source_id: int, run: SyncRun, plan: SyncPlan, now: datetime) -> F
     old = {row["id"]: row for row in LLMModel.objects.filter(id__in=[r.id for r, _ in plan.updates]).values()}
     lifecycle = {"is_active": True, "first_seen_at": now, "last_seen_at": now, "consecutive_misses": 0,
                  "popularity": 0, "is_hidden": False, "staff_display_name": "", "staff_notes": "",
-                 "staff_description": "", "enrichment": {}, "created_at": now, "updated_at": now}  # fmt: skip
+                 "staff_description": "", "enrichment": {}, "enrichment_inputs": "", "created_at": now,
+                 "updated_at": now}  # fmt: skip
     return FloorDiff(
         source_id=source_id,
         run_id=run.pk,
