@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 
 from catalog.curation import links_curate, llm_model_curate, llm_models_override
 from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
-from catalog.serializers import detail_entry
+from catalog.serializers import STAFF_SHOWN, detail_entry
 
 DETAIL_EXTRA = ("details", "staff_description")
 
@@ -23,15 +23,9 @@ admin.site.index_title = "Catalog and sync"
 # the breadcrumbs and the index page already give.
 admin.site.enable_nav_sidebar = False
 
-# Synced field -> the override that replaces it, shown side by side on the model page.
+# Shown field -> the override that replaces it (as the API has them), shown side by side on the model page.
 OVERRIDDEN = {
-    "display_name": "staff_display_name",
-    "tags": "staff_tags",
-    "is_recommended": "staff_is_recommended",
-    "safety_score": "staff_safety_score",
-    "capabilities": "staff_capabilities",
-    "context_window": "staff_context_window",
-    "max_output_tokens": "staff_max_output_tokens",
+    **STAFF_SHOWN,
     "description": "staff_description",
     "pricing": None,  # the price the gateway states is what the team pays: no override
 }
@@ -120,14 +114,12 @@ def _price_cell(obj: LLMModel, value):
     return format_html('<span class="ms-muted">{}</span>', obj.pricing_status)
 
 
-def _pricing_text(values: dict) -> str:
-    """A price as staff read it: the status, and the prices when known."""
-    status = values.get("pricing_status") or values.get("status")
-    prices = [
-        values.get(k) for k in ("input_cost_per_mtok", "output_cost_per_mtok", "input_per_mtok", "output_per_mtok")
-    ]
-    prices = [f"${Decimal(str(p)).normalize():f}" for p in prices if p not in (None, "")]
-    return f"{status}: {' in / '.join(prices)} out per Mtok" if status == "known" and prices else (status or "")
+def _pricing_text(status: str, input_price, output_price) -> str:
+    """A price as staff read it: the status, and the prices ($/Mtok, decimals or their text) when known."""
+    if status != "known":
+        return status or ""
+    prices = (_per_mtok(None if p is None else Decimal(str(p))) for p in (input_price, output_price))
+    return "known: {} in / {} out per Mtok".format(*prices)
 
 
 class LinkForm(forms.ModelForm):
@@ -361,7 +353,7 @@ class LLMModelAdmin(admin.ModelAdmin):
 def _synced(obj: LLMModel, name: str) -> str:
     """What the model's own source states."""
     if name == "pricing":
-        return _pricing_text({column: getattr(obj, column) for column in PRICE_COLUMNS})
+        return _pricing_text(*(getattr(obj, column) for column in PRICE_COLUMNS))
     if name == "description":
         return obj.details.get("description", "") if isinstance(obj.details, dict) else ""
     return _shown(getattr(obj, name))
@@ -372,7 +364,7 @@ def _linked(obj: LLMModel, name: str) -> str:
     facts = obj.enrichment or {}
     if name == "pricing":
         fact = facts.get("pricing_status")
-        value = _pricing_text({column: facts[column]["value"] for column in PRICE_COLUMNS if column in facts})
+        value = _pricing_text(*(facts[column]["value"] for column in PRICE_COLUMNS)) if fact else ""
     else:
         fact = facts.get(name)
         value = _shown(fact["value"]) if fact else ""
@@ -380,4 +372,6 @@ def _linked(obj: LLMModel, name: str) -> str:
 
 
 def _shown_entry(entry: dict, name: str) -> str:
-    return _pricing_text(entry["pricing"]) if name == "pricing" else _shown(entry[name])
+    if name == "pricing":
+        return _pricing_text(*(entry["pricing"][key] for key in ("status", "input_per_mtok", "output_per_mtok")))
+    return _shown(entry[name])

@@ -41,7 +41,6 @@ _FACT_COLUMNS = {name: position for position, name in enumerate(_COLUMNS) if pos
 RULES = "1"  # part of every enrichment fingerprint: a change to the rules recomputes every row once
 _PINNED = (ModelLink.Status.CONFIRMED, ModelLink.Status.BROKEN)
 Row = tuple
-Link = tuple  # (id, llm_model_id, target_source_id, target_id, status, method, matched_on)
 
 
 @dataclass(frozen=True)
@@ -61,21 +60,21 @@ def links_refresh() -> LinkRefresh:
     callable_rows = [row for row in rows.values() if sources[row[SOURCE]]["is_callable"]]
     described = [row for row in rows.values() if sources[row[SOURCE]]["kind"] in Source.DESCRIPTIVE_KINDS]
     fields = ("id", "llm_model_id", "target_source_id", "target_id", "status", "method", "matched_on")
-    existing: dict[tuple[int, int], Link] = {(link[1], link[2]): link
-                                             for link in ModelLink.objects.values_list(*fields)}  # fmt: skip
+    existing = {(link.llm_model_id, link.target_source_id): link
+                for link in ModelLink.objects.values_list(*fields, named=True)}  # fmt: skip
 
     index = Index(_described(row, sources) for row in described)
     wanted: dict[tuple[int, int], Match] = {}
     for row in callable_rows:
         for target_source_id, match in index.match(_routed(row)).items():
-            if (pair := (row[ID], target_source_id)) not in existing or existing[pair][4] not in _PINNED:
+            if (pair := (row[ID], target_source_id)) not in existing or existing[pair].status not in _PINNED:
                 wanted[pair] = match
-    stale = {link[0] for pair, link in existing.items() if link[4] == ModelLink.Status.AUTO
+    stale = {link.id for pair, link in existing.items() if link.status == ModelLink.Status.AUTO
              and (pair not in wanted or _differs(link, wanted[pair]))}  # fmt: skip
-    fresh = [(pair, match) for pair, match in wanted.items() if pair not in existing or existing[pair][0] in stale]
+    fresh = [(pair, match) for pair, match in wanted.items() if pair not in existing or existing[pair].id in stale]
     _links_write(sorted(stale), fresh)
 
-    in_force = {pair: link[3] for pair, link in existing.items() if link[4] == ModelLink.Status.CONFIRMED}
+    in_force = {pair: link.target_id for pair, link in existing.items() if link.status == ModelLink.Status.CONFIRMED}
     in_force.update({pair: match.target_id for pair, match in wanted.items()})
     changed = _enrichment_write(rows, sources, in_force)
     if changed:
@@ -84,7 +83,7 @@ def links_refresh() -> LinkRefresh:
 
 
 def _anything_linked() -> bool:
-    return ModelLink.objects.exists() or LLMModel.objects.exclude(enrichment={}).exists()
+    return ModelLink.objects.exists() or LLMModel.objects.exclude(enrichment_inputs="").exists()
 
 
 def _rows(sources: dict) -> dict[int, Row]:
@@ -139,8 +138,8 @@ def _described(row: Row, sources: dict) -> Described:
     return Described(row[ID], row[SOURCE], (row[EXTERNAL_ID],))
 
 
-def _differs(link: Link, match: Match) -> bool:
-    return (link[3], link[5], link[6]) != (match.target_id, match.method, match.route[:512])
+def _differs(link, match: Match) -> bool:
+    return (link.target_id, link.method, link.matched_on) != (match.target_id, match.method, match.route[:512])
 
 
 def _links_write(stale: list[int], fresh: list[tuple[tuple[int, int], Match]]) -> None:
