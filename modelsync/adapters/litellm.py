@@ -1,5 +1,9 @@
 """A LiteLLM proxy: /model/info, /v1/models and /model_group/info merged into one record per public model_name.
 
+A public name may be load-balanced over several deployments (several /model/info rows, possibly different models).
+Its category, token limits and capabilities are the group's, as /model_group/info states them (the widest limits and
+the union of supports_* over the deployments); prices stay the first deployment's.
+
 Secrets: /model/info echoes litellm_params (api_base with credentials, organization, masked headers) and every
 model_info key unmasked, so only an allow-list is ever read from it (see _deployment() and _details()).
 """
@@ -47,6 +51,11 @@ CAPABILITY_FLAGS = {
     "supports_web_search": "web_search",
     "supports_pdf_input": "pdf_input",
 }
+# The flags /model_group/info reports for a whole group (1.106.2 and 1.109.1); the others are read from deployments.
+_GROUP_FLAGS = {"supports_vision", "supports_function_calling", "supports_parallel_function_calling",
+                "supports_reasoning", "supports_web_search"}  # fmt: skip
+GROUP_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items() if flag in _GROUP_FLAGS)
+DEPLOYMENT_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items() if flag not in _GROUP_FLAGS)
 
 
 @register
@@ -123,8 +132,9 @@ def _flags(deployments: dict[str, list[dict]]) -> dict[str, tuple[bool, bool]]:
         if any(model.endswith("/*") for _, model in members) or all(name == model for name, model in members):
             flags.update({name: (True, False) for name in names})
             continue
-        # A router alias repeats its target's row: the target is the name its deployment's model ends with.
-        primary = next((n for n, m in members if m.rsplit("/", 1)[-1] == n), min(names))
+        # A router alias repeats its target's rows after every deployment (1.106.2 and 1.109.1 alike): the target is
+        # the name listed first. Not the name the model ends with: a group's name ("prod-chat") need not say its model.
+        primary = members[0][0]
         flags.update({name: (False, name != primary) for name in names})
     return flags
 
@@ -136,25 +146,26 @@ def _record(item: object, proxy: _Proxy, config: SourceConfig) -> tuple[ModelRec
     rows = proxy.deployments.get(name, [])
     # A key alias is listed by /v1/models only: no deployment row carries its name.
     is_wildcard, is_alias = proxy.flags.get(name, (False, not rows))
-    info, group = (_info(rows[0]) if rows else {}), as_dict(proxy.groups.get(name))
+    infos = [info if (info := row.get("model_info")).__class__ is dict else {} for row in rows]
+    info, group = (infos[0] if infos else {}), as_dict(proxy.groups.get(name))
     price_fields, findings = pricing(
         name,
         _first(info, group, "input_cost_per_token"),
         _first(info, group, "output_cost_per_token"),
         source_says_free=_says_free(info, rows),
     )
-    capabilities = _capabilities(info, group)
-    context = _first_int(info, item, group, "max_input_tokens")
+    capabilities = _capabilities(infos, group)
+    context = _limit("max_input_tokens", group, item, infos)
     record = ModelRecord(
         external_id=name,
         model=name,
         display_name=display_name(name),
         **_provider(name, rows, info, group),
-        category=_category(name, info, item, group),
+        category=_category(name, infos, item, group),
         capabilities=capabilities,
         tags=derive_tags(is_free=price_fields.get("is_free", False), capabilities=capabilities, context_window=context),
         context_window=context,
-        max_output_tokens=_first_int(info, item, group, "max_output_tokens"),
+        max_output_tokens=_limit("max_output_tokens", group, item, infos),
         requires_api_key=True,
         api_key_available=config.has_api_key,
         is_recommended=matches_any(name, config.recommended_patterns),
@@ -178,10 +189,17 @@ def _says_free(info: dict, rows: list[dict]) -> bool:
     )
 
 
-def _category(name: str, info: dict, item: dict, group: dict) -> str:
-    """The mode any endpoint gives; unmapped models have none, so their name decides (chat by default)."""
-    mode = info.get("mode") or item.get("mode") or group.get("mode")
+def _category(name: str, infos: list[dict], item: dict, group: dict) -> str:
+    """The group's mode, else the listing's, else the deployments'; unmapped models have none: the name decides."""
+    mode = group.get("mode") or item.get("mode") or _deployments_mode(infos)
     return category_for_mode(mode) if mode else category_for_name(name)
+
+
+def _deployments_mode(infos: list[dict]) -> object:
+    if len(infos) == 1:
+        return infos[0].get("mode")
+    # Deployments that disagree make a misconfigured group: the first mode by name, so row order never matters.
+    return min((mode for info in infos if (mode := info.get("mode")).__class__ is str), default=None)
 
 
 def _first(info: dict, group: dict, key: str) -> object:
@@ -190,14 +208,25 @@ def _first(info: dict, group: dict, key: str) -> object:
     return group.get(key) if value is None else value
 
 
-def _first_int(*sources_and_key: object) -> int | None:
-    *sources, key = sources_and_key
-    return next((number for source in sources if (number := as_int(source.get(key)))), None)
+def _limit(key: str, group: dict, item: dict, infos: list[dict]) -> int | None:
+    """The group's token limit (LiteLLM's widest deployment's), else the listing's, else the widest deployment's."""
+    if number := as_int(group.get(key)) or as_int(item.get(key)):
+        return number
+    return max((number for info in infos if (number := as_int(info.get(key)))), default=None)
 
 
-def _capabilities(info: dict, group: dict) -> tuple[str, ...]:
+def _capabilities(infos: list[dict], group: dict) -> tuple[str, ...]:
+    """The group's answer for the flags it reports; any deployment's yes for the others (LiteLLM's union)."""
     # `is True`: model_info is untrusted, and an int 1 or a string "yes" is not LiteLLM's boolean.
-    found = {cap for flag, cap in CAPABILITY_FLAGS.items() if info.get(flag) is True or group.get(flag) is True}
+    found = set()
+    unsaid = list(DEPLOYMENT_CAPABILITIES)
+    for flag, capability in GROUP_CAPABILITIES:
+        said = group.get(flag)
+        if said is True:
+            found.add(capability)
+        elif said is not False:  # no group entry (a key alias), or not LiteLLM's boolean
+            unsaid.append((flag, capability))
+    found.update(capability for info in infos for flag, capability in unsaid if info.get(flag) is True)
     return tuple(sorted(found))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -44,9 +45,17 @@ class LiteLLMProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def write_config(self, model_list: list[dict]) -> None:
+    def write_config(self, model_list: list[dict], *, router_settings: dict | None = None) -> None:
         config = {"model_list": model_list, "general_settings": {"master_key": self.master_key}}
+        if router_settings:
+            config["router_settings"] = router_settings
         self.config_path.write_text(yaml.safe_dump(config))
+
+    def get_json(self, path: str) -> object:
+        """What the proxy itself answers on `path`, with the master key (a test's independent reading)."""
+        request = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"Bearer {self.master_key}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
 
     def start(self, timeout: float = 90) -> None:
         fake_keys = {"OPENAI_API_KEY": "sk-fake-openai", "ANTHROPIC_API_KEY": "sk-fake-anthropic"}
