@@ -9,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelsync.adapters.base import SourceConfig, adapter_for
-from modelsync.adapters.litellm import LiteLLMAdapter, parse_proxy, strip_credentials
+from modelsync.adapters.litellm import (
+    CAPABILITY_FLAGS,
+    GROUP_CAPABILITIES,
+    LiteLLMAdapter,
+    parse_proxy,
+    strip_credentials,
+)
 from modelsync.exceptions import PayloadError
+from modelsync.normalize import as_int, category_for_mode, category_for_name
 from modelsync.records import ParseResult
 from tests.modelsync.payloads import PAYLOADS, litellm_payloads, load
 
@@ -223,6 +230,170 @@ def test_float_token_limits_in_model_group_info_become_ints():
     assert record.context_window == 128000 and isinstance(record.context_window, int)
 
 
+# --- load-balanced names: the group's facts ---------------------------------------------------
+#
+# The captures' one load-balanced name, gpt-4.1, has two deployments of the same model, so first-deployment and
+# group facts agree there. The variants below derive groups of different models from the real rows: a real row of
+# another name is added to gpt-4.1's deployments under a deployment id of its own (as a config entry gets one).
+# Where the real gpt-4.1 /model_group/info entry is kept, each test first asserts it is still what LiteLLM computes
+# for the derived group (Router._set_model_group_info: the widest token limits, the union of the supports_* flags
+# it reports, the first deployment's mode).
+
+GROUP_FACTS = ("category", "capabilities", "tags", "context_window", "max_output_tokens")
+POOL = ("gpt-4o-mini", "o3-mini", "claude-3-5-sonnet", "text-embedding-3-small", "gemini-2.5-pro", "vision-pro")
+
+
+def facts(record) -> tuple:
+    return tuple(getattr(record, name) for name in GROUP_FACTS)
+
+
+def rows_of(payloads: dict, name: str) -> list[dict]:
+    return [row for row in payloads["model_info"]["data"] if row["model_name"] == name]
+
+
+def as_deployment_of(row: dict, name: str) -> dict:
+    """A real /model/info row as one more deployment of `name`, with its own deployment id."""
+    info = {**row["model_info"], "id": f"{row['model_info']['id']}-in-{name}"}
+    return {**row, "model_name": name, "model_info": info}
+
+
+def with_deployments(payloads: dict, name: str, rows: list[dict]) -> dict:
+    """`payloads` where `name` is served by exactly `rows`, in that order."""
+    others = [row for row in payloads["model_info"]["data"] if row["model_name"] != name]
+    return {**payloads, "model_info": {"data": others + rows}}
+
+
+def without_group_facts(payloads: dict, name: str) -> dict:
+    """No /model_group/info entry for `name`, and no mode or limits in its /v1/models entry: only rows speak."""
+    groups = [group for group in payloads["model_group_info"]["data"] if group["model_group"] != name]
+    listed = [{"id": item["id"]} if item["id"] == name else item for item in payloads["v1_models"]["data"]]
+    return {**payloads, "model_group_info": {"data": groups}, "v1_models": {"data": listed}}
+
+
+def group_of(payloads: dict, name: str) -> dict:
+    return next(group for group in payloads["model_group_info"]["data"] if group["model_group"] == name)
+
+
+def assert_litellm_would_report(group: dict, rows: list[dict]) -> None:
+    """The premise of a derived variant: `group` is what LiteLLM computes for these deployments."""
+    infos = [row["model_info"] for row in rows]
+    for key in ("max_input_tokens", "max_output_tokens"):
+        assert as_int(group[key]) == max(info[key] for info in infos if info.get(key) is not None)
+    for flag, _ in GROUP_CAPABILITIES:
+        assert group[flag] == any(info.get(flag) is True for info in infos), flag
+    assert group["mode"] == infos[0]["mode"]
+
+
+@pytest.mark.parametrize(
+    ("folder", "prefix"),
+    [("", ""), ("v1.106.2/", ""), ("no_wildcards/", ""), ("restricted_keys/", "team_restricted__"),
+     ("restricted_keys/", "key_with_wildcard__")],
+)  # fmt: skip
+def test_every_public_name_has_its_model_group_info_limits_mode_and_flags(folder, prefix):
+    payloads = litellm_payloads(folder, prefix)
+    records = by_id(parse_proxy(payloads, KEYED))
+    reported = dict(GROUP_CAPABILITIES)
+    for group in payloads["model_group_info"]["data"]:
+        name, record = group["model_group"], records[group["model_group"]]
+        infos = [row["model_info"] for row in rows_of(payloads, name)]
+        mode = group["mode"]
+        # A zero limit (the moderation models' max_output_tokens) says nothing: the catalog stores none.
+        assert (record.context_window, record.max_output_tokens) == (
+            as_int(group["max_input_tokens"]) or None, as_int(group["max_output_tokens"]) or None
+        ), name  # fmt: skip
+        assert record.category == (category_for_mode(mode) if mode else category_for_name(name)), name
+        assert set(record.capabilities) == {
+            capability
+            for flag, capability in CAPABILITY_FLAGS.items()
+            if (group[flag] if flag in reported else any(info.get(flag) is True for info in infos))
+        }, name
+
+
+def test_a_narrower_deployment_listed_first_does_not_narrow_the_group():
+    payloads = litellm_payloads()
+    mini, gpt41 = rows_of(payloads, "gpt-4o-mini")[0], rows_of(payloads, "gpt-4.1")
+    rows = [as_deployment_of(mini, "gpt-4.1"), *gpt41]  # gpt-4o-mini: 128k in, 16k out
+    assert_litellm_would_report(group_of(payloads, "gpt-4.1"), rows)
+    before = by_id(parse_proxy(payloads, KEYED))["gpt-4.1"]
+    record = by_id(parse_proxy(with_deployments(payloads, "gpt-4.1", rows), KEYED))["gpt-4.1"]
+    assert (record.context_window, record.max_output_tokens) == (1047576, 32768)
+    assert facts(record) == facts(before) and "web_search" in record.capabilities
+    assert record.details["deployments"][0]["model"] == "openai/gpt-4o-mini"
+
+
+def test_flags_the_group_does_not_report_are_any_deployments():
+    payloads = litellm_payloads()
+    openai, azure = rows_of(payloads, "gpt-4.1")
+    # Real rows: the Azure deployment has no pdf_input (nor web_search), the OpenAI one has both.
+    assert azure["model_info"]["supports_pdf_input"] is None and openai["model_info"]["supports_pdf_input"] is True
+    record = by_id(parse_proxy(with_deployments(payloads, "gpt-4.1", [azure, openai]), KEYED))["gpt-4.1"]
+    assert {"pdf_input", "web_search", "prompt_caching", "json_schema"} <= set(record.capabilities)
+    assert facts(record) == facts(by_id(parse_proxy(payloads, KEYED))["gpt-4.1"])
+
+
+def test_the_group_speaks_for_the_flags_it_reports():
+    payloads = litellm_payloads()
+    # vision-pro's config says supports_vision; were the group to say no, the group is what the gateway tells.
+    assert rows_of(payloads, "vision-pro")[0]["model_info"]["supports_vision"] is True
+    group_of(payloads, "vision-pro")["supports_vision"] = False
+    record = by_id(parse_proxy(payloads, KEYED))["vision-pro"]
+    assert "vision" not in record.capabilities and "multimodal" not in record.tags
+
+
+def test_without_a_group_entry_the_deployments_give_the_widest_limits_and_every_flag():
+    payloads = litellm_payloads()
+    o3, gpt41 = rows_of(payloads, "o3-mini")[0], rows_of(payloads, "gpt-4.1")
+    rows = [as_deployment_of(o3, "gpt-4.1"), *gpt41]  # o3-mini: 200k in, 100k out, reasoning, no vision
+    record = by_id(parse_proxy(without_group_facts(with_deployments(payloads, "gpt-4.1", rows), "gpt-4.1"), KEYED))[
+        "gpt-4.1"
+    ]
+    assert (record.context_window, record.max_output_tokens, record.category) == (1047576, 100000, "chat")
+    assert {"reasoning", "vision", "web_search", "pdf_input"} <= set(record.capabilities)
+    assert record.tags == ("reasoning", "multimodal", "long-context")
+
+
+def test_an_alias_onto_a_group_named_unlike_its_model_is_the_alias():
+    # Derived from the capture's alias gpt-4 -> gpt-4o: the target renamed "prod-chat" in all three endpoints.
+    payloads = litellm_payloads("no_wildcards/")
+    for row in rows_of(payloads, "gpt-4o"):
+        row["model_name"] = "prod-chat"
+    group_of(payloads, "gpt-4o")["model_group"] = "prod-chat"
+    next(item for item in payloads["v1_models"]["data"] if item["id"] == "gpt-4o")["id"] = "prod-chat"
+    records = by_id(parse_proxy(payloads, KEYED))
+    assert records["gpt-4"].is_alias and not records["prod-chat"].is_alias
+    assert facts(records["gpt-4"]) == facts(records["prod-chat"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.permutations(range(3)))
+def test_the_order_of_deployments_never_changes_the_groups_facts(order):
+    payloads = litellm_payloads("no_wildcards/")
+    mini = rows_of(payloads, "gpt-4o-mini")[0]
+    rows = [as_deployment_of(mini, "gpt-4.1"), *rows_of(payloads, "gpt-4.1")]
+    expected = facts(by_id(parse_proxy(payloads, KEYED))["gpt-4.1"])
+    shuffled = with_deployments(payloads, "gpt-4.1", [rows[i] for i in order])
+    assert facts(by_id(parse_proxy(shuffled, KEYED))["gpt-4.1"]) == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(members=st.lists(st.sampled_from(POOL), min_size=1, max_size=4, unique=True), data=st.data())
+def test_without_a_group_entry_any_order_of_any_deployments_gives_the_same_facts(members, data):
+    payloads = litellm_payloads("no_wildcards/")
+    rows = [as_deployment_of(rows_of(payloads, name)[0], "gpt-4.1") for name in members]
+    shuffled = data.draw(st.permutations(rows))
+    variants = [
+        without_group_facts(with_deployments(payloads, "gpt-4.1", order), "gpt-4.1") for order in (rows, shuffled)
+    ]
+    first, second = (by_id(parse_proxy(variant, KEYED))["gpt-4.1"] for variant in variants)
+    assert facts(first) == facts(second)
+    infos = [row["model_info"] for row in rows]
+    inputs = [info["max_input_tokens"] for info in infos if info.get("max_input_tokens")]
+    assert first.context_window == (max(inputs) if inputs else None)
+    assert set(first.capabilities) == {
+        capability for flag, capability in CAPABILITY_FLAGS.items() if any(info.get(flag) is True for info in infos)
+    }
+
+
 # --- secrets ---------------------------------------------------------------------------------
 
 
@@ -346,12 +517,17 @@ ROW = st.fixed_dictionaries(
         "model_name": NAMES | JSON,
         "litellm_params": st.fixed_dictionaries({}, optional={"model": NAMES | JSON, "api_base": JSON}) | JSON,
         "model_info": st.fixed_dictionaries(
-            {}, optional={"id": JSON, "input_cost_per_token": JSON, "tier": JSON, "safety_score": JSON, "mode": JSON}
+            {}, optional={"id": JSON, "input_cost_per_token": JSON, "tier": JSON, "safety_score": JSON, "mode": JSON,
+                          "max_input_tokens": JSON, "supports_pdf_input": JSON, "supports_vision": JSON}
         ) | JSON,
     },
 )  # fmt: skip
 LISTED = st.fixed_dictionaries({}, optional={"id": NAMES | JSON, "mode": JSON, "max_input_tokens": JSON}) | JSON
-GROUP = st.fixed_dictionaries({}, optional={"model_group": NAMES | JSON, "providers": JSON, "max_input_tokens": JSON})
+GROUP = st.fixed_dictionaries(
+    {},
+    optional={"model_group": NAMES | JSON, "providers": JSON, "max_input_tokens": JSON, "max_output_tokens": JSON,
+              "mode": JSON, "supports_vision": JSON, "supports_reasoning": JSON},
+)  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None)
