@@ -217,16 +217,19 @@ def _limit(key: str, group: dict, item: dict, infos: list[dict]) -> int | None:
 
 def _capabilities(infos: list[dict], group: dict) -> tuple[str, ...]:
     """The group's answer for the flags it reports; any deployment's yes for the others (LiteLLM's union)."""
-    # `is True`: model_info is untrusted, and an int 1 or a string "yes" is not LiteLLM's boolean.
     found = set()
-    unsaid = list(DEPLOYMENT_CAPABILITIES)
+    unsaid = DEPLOYMENT_CAPABILITIES
     for flag, capability in GROUP_CAPABILITIES:
         said = group.get(flag)
         if said is True:
             found.add(capability)
         elif said is not False:  # no group entry (a key alias), or not LiteLLM's boolean
-            unsaid.append((flag, capability))
-    found.update(capability for info in infos for flag, capability in unsaid if info.get(flag) is True)
+            unsaid = (*unsaid, (flag, capability))
+    for info in infos:
+        for flag, capability in unsaid:
+            # `is True`: model_info is untrusted, and an int 1 or a string "yes" is not LiteLLM's boolean.
+            if info.get(flag) is True:
+                found.add(capability)
     return tuple(sorted(found))
 
 
