@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,7 +22,9 @@ def staff(django_user_model):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.force_authenticate(django_user_model.objects.create_user("staffer", password="pw", is_staff=True))
+    user = django_user_model.objects.create_user("staffer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_syncrun"))  # reading is enough
+    client.force_authenticate(user)
     return client
 
 
