@@ -78,6 +78,7 @@ def publishing_through(proxy: FaultProxy):
 
 @pytest.fixture
 def proxy(redis_db):
+    """Every publish of this process goes through the proxy: the refused case answering 503 at all proves it."""
     address = urlsplit(settings.CELERY_BROKER_URL)
     with FaultProxy(address.hostname or "127.0.0.1", address.port or 6379) as proxy, publishing_through(proxy):
         yield proxy
@@ -176,3 +177,13 @@ def test_admin_sync_now_with_the_broker_down_says_so_and_the_next_press_queues(p
     page = client.post("/admin/modelsync/source/sync-all/", follow=True)
     assert [str(message) for message in page.context["messages"]] == ["Queued 1 sync."]
     assert SyncRun.objects.filter(status="queued").count() == 1 and redis_db.llen("celery") == 1
+
+
+def test_readyz_names_the_broker_within_the_bound_while_it_refuses_or_hangs(proxy, client):
+    for mode, ready in (("refuse", False), ("blackhole", False), ("pass", True)):
+        _fault(proxy, mode)
+        started = time.monotonic()
+        response = client.get("/readyz")
+        elapsed = time.monotonic() - started
+        assert response.json()["checks"] == {"database": True, "broker": ready}, mode
+        assert response.status_code == (200 if ready else 503) and elapsed < BOUND, (mode, elapsed)
