@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import DatabaseError
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
@@ -11,6 +12,12 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The catalog database is unreachable; try again shortly."
     default_code = "database_unavailable"
+
+
+class BrokerUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task broker is unreachable, so no task was started; try again shortly."
+    default_code = "broker_unavailable"
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -41,9 +48,11 @@ def _message(detail) -> str:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, then the one shape; a database outage is a 503, never a 500."""
+    """DRF's handler, then the one shape; a database or broker outage is a 503, never a 500."""
     if isinstance(exc, DatabaseError):
         exc = ServiceUnavailable()
+    elif isinstance(exc, BrokerError):
+        exc = BrokerUnavailable()
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
@@ -32,6 +33,8 @@ def api_token_issue(username: str, *, staff: bool = False, rotate: bool = False)
     elif staff and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+    if staff:  # staff tokens start syncs and read their history (modelsync.permissions)
+        user.user_permissions.add(Permission.objects.get(content_type__app_label="modelsync", codename="run_sync"))
     existing = Token.objects.filter(user=user)
     replaced = existing.exists()
     if replaced and not rotate:

@@ -13,23 +13,28 @@ from django_celery_beat.models import PeriodicTask
 
 from modelsync.connection import source_test_connection
 from modelsync.models import Event, ModelChange, Source, SyncRun, WebhookEndpoint
+from modelsync.permissions import can_read_sync_runs, can_start_sync
 from modelsync.schedule import SYNC_ALL_NAME
 from modelsync.sources import source_save
-from modelsync.triggers import sync_request
+from modelsync.triggers import BROKER_UNAVAILABLE, sync_requests
 from modelsync.webhooks import endpoint_secret_reset, test_delivery_create, url_refusal
 
-RUN_SYNC = "modelsync.run_sync"
 DELIVERY_LOG_LIMIT = 50
 
 
 def _request_syncs(request, sources) -> list[SyncRun]:
-    runs = [sync_request(source=source, trigger=SyncRun.Trigger.ADMIN, user=request.user) for source in sources]
+    runs = sync_requests(sources=sources, trigger=SyncRun.Trigger.ADMIN, user=request.user)
     skipped = [run for run in runs if run.status == SyncRun.Status.SKIPPED]
-    queued = len(runs) - len(skipped)
+    not_started = [run for run in runs if run.error_kind == BROKER_UNAVAILABLE]
+    queued = len(runs) - len(skipped) - len(not_started)
     if queued:
         messages.success(request, f"Queued {queued} sync{'s' if queued != 1 else ''}.")
     for run in skipped:
         messages.warning(request, f"{run.source}: skipped, a sync is already in flight ({run.error_message}).")
+    if not_started:
+        names = ", ".join(str(run.source) for run in not_started)
+        messages.error(request, f"{names}: not started, {not_started[0].error_message}. Recorded as a failed run, "
+                                "which blocks nothing.")  # fmt: skip
     if not runs:
         messages.warning(request, "No enabled source to sync.")
     return runs
@@ -92,7 +97,7 @@ class SourceAdmin(admin.ModelAdmin):
         return _runs_page(_request_syncs(request, queryset))
 
     def has_run_sync_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and request.user.has_perm(RUN_SYNC)
+        return can_start_sync(request.user)  # the API's rule too (modelsync.permissions)
 
     @admin.display(description="healthy", boolean=True)
     def healthy(self, obj: Source) -> bool:
@@ -162,11 +167,10 @@ class SyncRunAdmin(admin.ModelAdmin):
         return False  # a record of what happened: read-only
 
     def has_view_permission(self, request, obj=None):
-        # Whoever may start a sync lands on its run page, so they may read the runs.
-        return super().has_view_permission(request, obj) or request.user.has_perm(RUN_SYNC)
+        return can_read_sync_runs(request.user)  # the API's rule too (modelsync.permissions)
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or request.user.has_perm(RUN_SYNC)
+        return can_read_sync_runs(request.user)
 
     def lookup_allowed(self, lookup, value, request=None):  # "Sync now" links to ?id__in=<the new runs>
         return lookup == "id__in" or super().lookup_allowed(lookup, value, request)

@@ -8,19 +8,19 @@ from django_celery_beat.models import PeriodicTask
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from catalog.api_errors import ErrorSerializer, error_body
+from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
 from catalog.filters import IntegerFilter, NoEmptyValuesMixin
 from catalog.pagination import CatalogPagination, strict_page_size
 from catalog.permissions import CatalogReader
 from catalog.serializers import StrictSerializer
 from modelsync.models import Event, ModelChange, Source, SyncRun
+from modelsync.permissions import ReadsSyncRuns, StartsSyncs
 from modelsync.schedule import SYNC_ALL_NAME
-from modelsync.triggers import sync_in_flight, sync_request
+from modelsync.triggers import BROKER_UNAVAILABLE, sync_in_flight, sync_requests
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
@@ -67,7 +67,7 @@ STAFF_ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 503)}
 class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
     """Sync history, newest first; the detail lists what the run changed per model."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [ReadsSyncRuns]
     queryset = SyncRun.objects.select_related("source")
     pagination_class = CatalogPagination
     filterset_class = SyncRunFilter
@@ -97,17 +97,25 @@ class SyncConflictSerializer(ErrorSerializer):
     runs = SyncRunSerializer(many=True)
 
 
-class SyncTriggerView(APIView):
-    """Queue a sync of one source (or every enabled one): 202 with the run ids; 409 while one is in flight."""
+class SyncNotStartedSerializer(ErrorSerializer):
+    """503 `broker_unavailable`: the task broker could not take the sync, and `runs` has this trigger's runs, recorded
+    `failed` (they block nothing: the next trigger once the broker is back runs). `database_unavailable`: no runs."""
 
-    permission_classes = [IsAdminUser]
+    runs = SyncRunSerializer(many=True, required=False)
+
+
+class SyncTriggerView(APIView):
+    """Queue a sync of one source (or every enabled one): 202 with the run ids; 409 while one is in flight; 503 when
+    the task broker cannot take it."""
+
+    permission_classes = [StartsSyncs]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "sync"
 
     @extend_schema(
         request=SyncTriggerSerializer,
-        responses={202: SyncTriggerResponseSerializer, 409: SyncConflictSerializer,
-                   **{code: ErrorSerializer for code in (400, 401, 403, 404, 415, 429, 503)}},
+        responses={202: SyncTriggerResponseSerializer, 409: SyncConflictSerializer, 503: SyncNotStartedSerializer,
+                   **{code: ErrorSerializer for code in (400, 401, 403, 404, 415, 429)}},
     )  # fmt: skip
     def post(self, request):
         body = SyncTriggerSerializer(data=request.data)
@@ -118,8 +126,13 @@ class SyncTriggerView(APIView):
             message = f"No enabled source named {name!r}." if name else "No source is enabled."
             return Response(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
         busy = [source for source in sources if sync_in_flight(source)]
-        runs = [sync_request(source=source, trigger=SyncRun.Trigger.API, user=request.user) for source in sources]
+        runs = sync_requests(sources=sources, trigger=SyncRun.Trigger.API, user=request.user)
         data = {"runs": SyncRunSerializer(runs, many=True).data}
+        if not_started := [run for run in runs if run.error_kind == BROKER_UNAVAILABLE]:
+            names = ", ".join(run.source.name for run in not_started)
+            message = f"{BrokerUnavailable.default_detail} Not started (recorded as failed): {names}."
+            body = {**error_body(BrokerUnavailable.default_code, message), **data}
+            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         if busy and len(busy) == len(runs):
             message = "A sync of " + ", ".join(s.name for s in busy) + " is already running; this one was skipped."
             return Response({**error_body("already_running", message), **data}, status=status.HTTP_409_CONFLICT)
@@ -140,7 +153,7 @@ class SourceStatusSerializer(serializers.Serializer):
 class SyncStatusView(APIView):
     """Per source: the last run, the last success, the next scheduled run, and whether it is healthy."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [ReadsSyncRuns]
 
     @extend_schema(responses={200: SourceStatusSerializer(many=True), **STAFF_ERRORS})
     def get(self, request):

@@ -67,13 +67,12 @@ def sources_sync_all_task() -> None:
     """What beat runs: a sync request for every enabled source. Not retried: beat's next tick is the retry."""
     from modelsync.models import Source, SyncRun
     from modelsync.startup import startup_ensure
-    from modelsync.triggers import sync_request
+    from modelsync.triggers import sync_requests
 
     # A source set in the environment since the last start-up is synced on this tick. The schedule is left alone:
     # beat is running it, and a save from here would race beat's own bookkeeping on the row.
     startup_ensure(schedule=False)
-    for source in Source.objects.filter(enabled=True):
-        sync_request(source=source, trigger=SyncRun.Trigger.BEAT)
+    sync_requests(sources=Source.objects.filter(enabled=True), trigger=SyncRun.Trigger.BEAT)
 
 
 @shared_task(name="modelsync.webhooks_drain_task", ignore_result=True)

@@ -6,6 +6,7 @@ static snapshot. Examples per operation are kept modest so the whole file runs i
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -40,6 +41,7 @@ def catalog(django_db_setup, django_db_blocker):
 def staff_headers(django_user_model, django_db_blocker):
     with django_db_blocker.unblock():
         user, _ = django_user_model.objects.get_or_create(username="fuzz-staff", defaults={"is_staff": True})
+        user.user_permissions.add(Permission.objects.get(codename="run_sync"))  # the sync endpoints need it
         token, _ = Token.objects.get_or_create(user=user)
     cache.clear()  # the sync trigger's throttle counts per user
     return {"Authorization": f"Token {token.key}"}

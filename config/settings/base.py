@@ -160,6 +160,12 @@ LOGGING = {
 # The embedded default is kombu's filesystem transport: a broker that needs no server.
 # https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.filesystem.html
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# Seconds a broker connect, read or write may take. Kept above the worker's 1 s Redis poll; see "When things fail".
+CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+# One attempt, no retry loop: redis-py already reconnects a connection the broker dropped, and a trigger must answer
+# within about CELERY_BROKER_TIMEOUT when the broker is down (modelsync.triggers records the run as failed).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -170,8 +176,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Must exceed the sync lock lease, so a message is never redelivered while its run may still hold the lock.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Must exceed the sync lock lease, so a message is never redelivered while its run may still hold the lock.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A broker that refuses or hangs fails a publish within this, instead of blocking a request for good.
+        "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+        "socket_timeout": CELERY_BROKER_TIMEOUT,
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

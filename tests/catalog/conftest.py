@@ -1,6 +1,7 @@
 """A catalog synced from the real static snapshot (421 OpenRouter models), and API clients."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
 from catalog.snapshot import snapshot_reset
@@ -40,7 +41,10 @@ def reader(django_user_model):
 
 @pytest.fixture
 def staff(django_user_model):
-    return _client_for(django_user_model.objects.create_user("staffer", password="staff-pw-123", is_staff=True))
+    """Staff who may start syncs (and so read their history)."""
+    user = django_user_model.objects.create_user("staffer", password="staff-pw-123", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="run_sync"))
+    return _client_for(user)
 
 
 @pytest.fixture

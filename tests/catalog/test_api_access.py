@@ -4,6 +4,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -30,7 +31,9 @@ def token_for(user) -> APIClient:
 
 @pytest.fixture
 def staff_token(django_user_model):
-    return token_for(django_user_model.objects.create_user("ops", password="ops-pw-12345", is_staff=True))
+    user = django_user_model.objects.create_user("ops", password="ops-pw-12345", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="run_sync"))
+    return token_for(user)
 
 
 @pytest.mark.parametrize(("method", "path"), READS + STAFF_ONLY)

@@ -199,3 +199,74 @@ def test_the_run_list_with_an_unknown_filter_goes_back_with_the_error_flag(opera
     SyncRunFactory(source=SourceFactory(name="only"))
     response = _client(operator).get(reverse("admin:modelsync_syncrun_changelist"), {"no_such_field": "1"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+# --- One rule for starting syncs and reading their history, in admin and in the API -------------------------------
+
+RULE = {  # who: (may start a sync, may read the run history)
+    "staff without permissions": ((), False, False),
+    "staff who may view runs": (("view_syncrun",), False, True),
+    "staff who may start syncs": (("run_sync",), True, True),
+}
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize("who", [*RULE, "superuser"])
+def test_admin_and_api_agree_on_who_starts_syncs_and_reads_runs(who, django_user_model):
+    source = SourceFactory(name="only")
+    if who == "superuser":
+        user, may_start, may_read = django_user_model.objects.create_superuser("root", password="pw"), True, True
+    else:
+        perms, may_start, may_read = RULE[who]
+        user = _user(django_user_model, "someone", staff=True, perms=perms)
+    api_start = _api(user).post("/api/v1/sync/", {"source": source.name}, format="json").status_code
+    admin_start = _client(user).post(SYNC_ALL).status_code  # lands on its run, skipped behind the API's
+    assert (admin_start, api_start) == ((302, 202) if may_start else (403, 403))
+    assert SyncRun.objects.filter(trigger="api", status="queued").exists() is may_start
+    assert SyncRun.objects.filter(trigger="admin", status="skipped").exists() is may_start
+
+    admin_read = _client(user).get(reverse("admin:modelsync_syncrun_changelist")).status_code
+    api_reads = {_api(user).get(path).status_code for path in ("/api/v1/sync-runs/", "/api/v1/sync/status/")}
+    assert (admin_read, api_reads) == ((200, {200}) if may_read else (403, {403}))
+
+
+def test_a_user_who_is_not_staff_may_do_neither_even_with_the_permission(django_user_model):
+    user = _user(django_user_model, "outsider", staff=False, perms=("run_sync", "view_syncrun"))
+    SourceFactory(name="only")
+    assert "/admin/login/" in _client(user).post(SYNC_ALL)["Location"]
+    refused = _api(user).post("/api/v1/sync/", {}, format="json")
+    assert refused.status_code == 403 and "Can start a sync" in refused.json()["error"]["message"]
+    assert _api(user).get("/api/v1/sync-runs/").status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+# --- The broker down -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the publish runs on the real commit, before the page answers
+def test_sync_now_with_the_broker_down_shows_an_error_and_the_next_press_queues(operator, monkeypatch, sent):
+    from kombu.exceptions import OperationalError
+
+    def refused(run_id):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    sources = [SourceFactory(name="litellm"), SourceFactory(name="openrouter")]
+    with monkeypatch.context() as down:
+        down.setattr(triggers.source_sync_task, "delay", refused)
+        page = _client(operator).post(SYNC_ALL, follow=True)
+    assert page.status_code == 200
+    (said,) = [str(message) for message in page.context["messages"]]
+    assert said.startswith("litellm, openrouter: not started, the task broker could not be reached")
+    assert "Connection refused" in said and "blocks nothing" in said
+    assert set(SyncRun.objects.values_list("status", "error_kind")) == {("failed", "broker_unavailable")}
+
+    page = _action(_client(operator), [sources[0].pk])  # "Sync selected" once the broker is back
+    run = SyncRun.objects.get(status="queued")
+    assert run.source == sources[0] and sent == [(run.pk,)]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,7 +22,9 @@ def staff(django_user_model):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.force_authenticate(django_user_model.objects.create_user("staffer", password="pw", is_staff=True))
+    user = django_user_model.objects.create_user("staffer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_syncrun"))  # reading is enough
+    client.force_authenticate(user)
     return client
 
 
@@ -70,3 +73,85 @@ def test_the_last_run_ignores_skipped_runs(staff):
     SyncRunFactory(source=source, status=SyncRun.Status.SKIPPED)
     row = _by_source(staff)["litellm"]
     assert row["last_run"]["id"] == done.pk and row["last_run"]["status"] == "succeeded"
+
+
+# --- Who may start syncs and read runs (the same rule as admin: tests/modelsync/test_admin_sync.py) ---------------
+
+
+def _client_for(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_staff_without_the_permission_may_neither_start_nor_read(django_user_model):
+    client = _client_for(django_user_model.objects.create_user("onlooker", is_staff=True))
+    SourceFactory(name="litellm")
+    refused = client.post("/api/v1/sync/", {}, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
+    assert "'Can start a sync' permission (modelsync.run_sync)" in refused.json()["error"]["message"]
+    for path in ("/api/v1/sync-runs/", STATUS):
+        response = client.get(path)
+        assert response.status_code == 403 and "sync history" in response.json()["error"]["message"]
+    assert not SyncRun.objects.exists()
+
+
+def test_reading_runs_does_not_let_one_start_a_sync(staff):
+    run = SyncRunFactory(source=SourceFactory(name="litellm"), status=SyncRun.Status.SUCCEEDED)
+    assert staff.get(f"/api/v1/sync-runs/{run.pk}/").json()["id"] == run.pk
+    assert staff.post("/api/v1/sync/", {}, format="json").status_code == 403
+    assert SyncRun.objects.count() == 1
+
+
+# --- The broker down --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def operator(django_user_model):
+    user = django_user_model.objects.create_user("operator", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="run_sync"))
+    return _client_for(user)
+
+
+@pytest.mark.django_db(transaction=True)  # the publish runs on the real commit, before the response
+def test_trigger_with_the_broker_down_is_a_503_and_the_next_one_after_recovery_is_202(operator, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from modelsync import triggers
+
+    def hangs(run_id):
+        raise OperationalError("Timeout reading from socket")
+
+    sent = []
+    source = SourceFactory(name="litellm")
+    with monkeypatch.context() as down:
+        down.setattr(triggers.source_sync_task, "delay", hangs)
+        response = operator.post("/api/v1/sync/", {"source": "litellm"}, format="json")
+    body = response.json()
+    assert response.status_code == 503 and set(body) == {"error", "runs"}
+    assert (
+        body["error"]["code"] == "broker_unavailable"
+        and "Not started (recorded as failed): litellm." in (body["error"]["message"])
+    )
+    (run,) = body["runs"]
+    assert (run["status"], run["error_kind"]) == ("failed", "broker_unavailable")
+    assert "Timeout reading from socket" in run["error_message"]
+    source.refresh_from_db()
+    assert source.consecutive_failures == 0 and source.last_run_at is None  # the source itself was never tried
+
+    monkeypatch.setattr(triggers.source_sync_task, "delay", sent.append)
+    again = operator.post("/api/v1/sync/", {"source": "litellm"}, format="json")
+    assert again.status_code == 202 and sent == [again.json()["runs"][0]["id"]]
+
+
+def test_a_broker_error_raised_in_any_view_is_a_503_in_the_one_shape():
+    from kombu.exceptions import OperationalError
+
+    from catalog.api_errors import api_exception_handler
+
+    response = api_exception_handler(OperationalError("Error 111 connecting"), {})
+    assert response.status_code == 503
+    assert response.data["error"]["code"] == "broker_unavailable"
+    assert "Error 111" not in response.data["error"]["message"]  # the broker's address stays in the log

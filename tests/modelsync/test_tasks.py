@@ -177,6 +177,53 @@ def test_beat_task_twice_queues_nothing_more(db, sent, django_capture_on_commit_
     assert statuses == ["queued", "skipped"] and len(sent) == 1
 
 
+def test_beat_task_with_the_broker_down_fails_its_runs_after_one_attempt_and_the_next_tick_queues(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    attempts = []
+
+    def refused(run_id):
+        attempts.append(run_id)
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    sources = [SourceFactory(), SourceFactory(), SourceFactory()]
+    with monkeypatch.context() as down, django_capture_on_commit_callbacks(execute=True):
+        down.setattr(tasks.source_sync_task, "delay", refused)
+        tasks.sources_sync_all_task()
+    assert len(attempts) == 1  # one wait on the broker per tick, not one per source
+    runs = SyncRun.objects.filter(trigger=SyncRun.Trigger.BEAT)
+    assert sorted(runs.values_list("source_id", "status", "error_kind")) == [
+        (source.pk, "failed", "broker_unavailable") for source in sources
+    ]
+    sent = []
+    monkeypatch.setattr(tasks.source_sync_task, "delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sources_sync_all_task()  # the broker is back: nothing is "already running"
+    assert len(sent) == 3 and runs.filter(status="queued").count() == 3
+
+
+BROKER = """
+import json
+from config.celery import app
+print(json.dumps([app.conf.broker_connection_timeout, app.conf.broker_transport_options,
+                  app.conf.task_publish_retry_policy]))
+"""
+
+
+def test_the_broker_timeout_bounds_connects_reads_and_publishes():
+    env = {**os.environ, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CELERY_BROKER_TIMEOUT": "3.5",
+           "DJANGO_SETTINGS_MODULE": "config.settings.test"}  # fmt: skip
+    code = "import django; django.setup()\n" + BROKER
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    connect, options, policy = json.loads(out.stdout.strip().splitlines()[-1])
+    assert connect == options["socket_connect_timeout"] == options["socket_timeout"] == 3.5
+    assert policy["max_retries"] == 0  # one attempt: a trigger answers within the timeout, not a multiple of it
+    assert options["visibility_timeout"] > settings.MODELSYNC_LOCK_LEASE
+    assert settings.CELERY_BROKER_TIMEOUT > 1  # above kombu's 1 s BRPOP poll, so an idle worker never times out
+
+
 def _setup(**env) -> str:
     out = StringIO()
     call_command("setup_periodic_tasks", stdout=out, **env)
