@@ -183,7 +183,10 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https", help_text="Where events are POSTed; no redirects.")
+    # A plain text field: the target rule (modelsync.webhook_targets) is the one validator, so its reason is shown
+    # rather than Django's "Enter a valid URL" for hosts such as 2130706433 that it reads differently.
+    url = forms.CharField(max_length=500, help_text="Where events are POSTed (http:// or https://, a public address); "
+                                                     "no redirects are followed.")  # fmt: skip
     event_types = forms.MultipleChoiceField(
         choices=Event.Type.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event type.",
