@@ -194,7 +194,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("name", "url", "event_types", "source", "enabled")
+        fields = ("name", "url", "event_types", "source", "callable_only", "enabled")
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
@@ -206,8 +206,8 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ("name", "url", "enabled", "consecutive_failures", "disabled_reason")
-    list_filter = ("enabled",)
+    list_display = ("name", "url", "callable_only", "enabled", "consecutive_failures", "disabled_reason")
+    list_filter = ("enabled", "callable_only")
     readonly_fields = ("consecutive_failures", "disabled_reason", "created_at", "delivery_log")
     actions = ["send_test_event"]
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from modelsync.event_scope import events_with_scope_flag
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from modelsync.webhook_targets import TargetRefused, WebhookTarget, target_check
 
@@ -88,7 +89,8 @@ def _lease_seconds() -> float:
 def outbox_drain() -> list[int]:
     """Deliveries for the events past each enabled endpoint's cursor; then lease and return the due ones."""
     for endpoint in WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True):
-        events = list(Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")[:DRAIN_BATCH])
+        after_cursor = Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")
+        events = list(events_with_scope_flag(after_cursor)[:DRAIN_BATCH])
         if not events:
             continue
         wanted = [event for event in events if endpoint.wants(event)]
