@@ -1,12 +1,18 @@
 """SSRF: where a webhook may point, checked in the admin form and again at every send, against real loopback listeners
 that must receive nothing; the delivery connects to the address it checked (no second lookup: DNS rebinding)."""
 
+import datetime
 import ipaddress
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 import pytest
 import urllib3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.conf import settings as django_settings
 from django.urls import reverse
 from hypothesis import given
@@ -271,3 +277,65 @@ def test_an_allowed_private_name_is_still_connected_to_by_its_checked_address(li
     assert send_one_event().status == "succeeded" and lookups == ["hooks.test"]
     (received,) = listener.received
     assert received.headers["Host"] == f"hooks.test:{listener.server.server_port}"
+
+
+# --- https: the certificate is checked against the URL's name, sent as the server name, on the checked address ---
+
+
+def _certificate(tmp_path, name: str) -> tuple[str, str]:
+    """A self-signed certificate for `name` (and its key), as files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_file, key_file = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch, settings):
+    """A loopback https receiver whose certificate names hooks.test, trusted by this process; records the SNI."""
+    settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE = True
+    settings.MODELSYNC_WEBHOOK_TIMEOUT = 2.0
+    cert_file, key_file = _certificate(tmp_path, "hooks.test")
+    monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # the default trust store is read when a context loads it
+    receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    receiver.server_names = []
+    context.sni_callback = lambda sock, server_name, ctx: receiver.server_names.append(server_name)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    yield receiver
+    receiver.close()
+
+
+@pytest.mark.django_db
+def test_https_verifies_the_urls_name_on_the_checked_address(tls_receiver, routed):
+    names, lookups, _ = routed
+    names["hooks.test"] = ["127.0.0.1", "10.9.9.9"]
+    port = tls_receiver.server.server_port
+    endpoint_at(f"https://hooks.test:{port}/hook")
+    delivery = send_one_event()
+    assert (delivery.status, delivery.last_error) == ("succeeded", "") and lookups == ["hooks.test"]
+    assert tls_receiver.server_names == ["hooks.test"]
+    assert tls_receiver.received[0].headers["Host"] == f"hooks.test:{port}"
+
+
+@pytest.mark.django_db
+def test_https_refuses_a_certificate_for_another_name(tls_receiver, routed):
+    names, _, _ = routed
+    names["other.test"] = ["127.0.0.1"]
+    endpoint_at(f"https://other.test:{tls_receiver.server.server_port}/hook")
+    delivery = send_one_event()
+    assert delivery.status == "pending" and delivery.last_error.startswith("SSLError")
+    assert tls_receiver.received == []
