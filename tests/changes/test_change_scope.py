@@ -91,7 +91,8 @@ def atom_entries(response) -> list[dict[str, str]]:
     feed = ElementTree.fromstring(response.content)
     return [
         {"title": entry.findtext(f"{ATOM}title"), "summary": entry.findtext(f"{ATOM}summary"),
-         "summary_type": entry.find(f"{ATOM}summary").get("type"), "id": entry.findtext(f"{ATOM}id")}
+         "summary_type": entry.find(f"{ATOM}summary").get("type"), "id": entry.findtext(f"{ATOM}id"),
+         "link": entry.find(f"{ATOM}link").get("href")}
         for entry in feed.findall(f"{ATOM}entry")
     ]  # fmt: skip
 
@@ -102,6 +103,8 @@ def test_the_atom_feed_has_the_same_scope(two_sources, token_client):
     assert len(default) == 100 and not any(entry["title"].split(": ", 1)[1] in costmap_names for entry in default)
     everything = atom_entries(token_client.get("/feeds/changes.atom", {"callable": "false"}))
     assert all(entry["title"].split(": ", 1)[1] in costmap_names for entry in everything)
+    linked = token_client.get(everything[0]["link"]).json()["results"]  # an entry's link is that event, in any scope
+    assert [f"urn:modelsync:event:{event['id']}" for event in linked] == [everything[0]["id"]]
 
 
 def test_atom_summaries_are_sentences_not_json(two_sources, token_client, catalog_file):
