@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import LLMModel
+from modelsync.events import event_summary
 from modelsync.models import Event, Source, SyncRun, WebhookDelivery, WebhookEndpoint
 from modelsync.services import source_sync
 from modelsync.webhooks import delivery_attempt, endpoint_secret_reset, outbox_drain
@@ -119,6 +120,33 @@ def test_atom_summaries_are_sentences_not_json(two_sources, token_client, catalo
     created = next(entry for title, entry in entries.items() if title.startswith("model.created: "))
     assert created["summary"].endswith(": new from snapshot")
     assert all(entry["summary_type"] == "text" and "{" not in entry["summary"] for entry in entries.values())
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "source", "summary"),
+    [
+        ("model.price_changed", {"model": "gpt-4o", "changes": {"input_cost_per_mtok": ["2.5", "3"]}}, "gateway",
+         "gpt-4o: input $2.5 → $3 per Mtok"),
+        ("model.price_changed", {"model": "m", "changes": {"output_cost_per_mtok": [None, "10"]}}, "",
+         "m: output none → $10 per Mtok"),
+        ("model.created", {"model": "m", "changes": {}}, "", "m: new in the catalog"),
+        ("model.reactivated", {"model": "m", "changes": {}}, "gateway", "m: offered again by gateway"),
+        ("model.deactivated", {"model": "m", "changes": {}}, "", "m: no longer offered"),
+        ("model.updated", {"model": "m", "changes": {"capabilities": [["vision"], ["vision", "function_calling"]],
+                                                     "supports_streaming": [False, True]}}, "",
+         "m: capabilities vision → vision, function calling; supports streaming no → yes"),
+        ("model.expiring", {"model": "m", "changes": {"expires_at": [None, "2099-06-30T00:00:00+00:00"]}}, "",
+         "m: expires at none → 2099-06-30"),
+        ("model.updated", {"model": "m", "changes": {}}, "", "m: updated"),
+        ("model.curated", {"model": "m", "changes": {"staff_display_name": "Muse", "is_hidden": True},
+                           "by": "curator"}, "s", "m: display name set to Muse; is hidden set to yes; by curator"),
+        ("source.failing", {"source": "broken", "consecutive_failures": 3, "error_kind": "payload_error",
+                            "error_message": "not JSON"}, "broken",
+         "broken failed 3 runs in a row: payload_error: not JSON"),
+    ],
+)  # fmt: skip
+def test_each_kind_of_event_reads_as_a_sentence(event_type, data, source, summary):
+    assert event_summary(event_type, data, source) == summary
 
 
 def test_a_summary_with_markup_in_a_model_name_stays_text(token_client):

@@ -52,6 +52,13 @@ REFUSED = [
     ("http://240.0.0.1/x", "240.0.0.1 is a"),  # reserved (Python names 240/4 private too)
     ("http://100.64.0.1/x", "not a public address"),  # carrier-grade NAT
     ("http://[2002:7f00:1::]/x", "6to4 address of 127.0.0.1"),
+    ("http://93.184.215.14:0/x", "Port 0 is not a port to deliver to"),
+    ("http://-bad-.example.com/x", "is not a host name or an IP address"),
+    ("http://exa%6dple.com/x", "URL parsers read the host of"),  # urllib3 decodes it to example.com, urlsplit not
+    ("http://hooks .example.com/x", "plain ASCII without spaces"),
+    ("https://bücher.example/x", "write an international name as xn--"),
+    ("ftp://93.184.215.14/x", "Enter an http:// or https:// URL."),
+    ("hooks.example.com/x", "Enter an http:// or https:// URL."),
 ]
 ANY_CASE = [case for case in REFUSED if "{port}" in case[0]]
 
@@ -118,6 +125,9 @@ def test_a_public_target_is_the_address_to_connect_to_and_the_name_to_speak_to()
     assert (target.address, target.host, target.port, target.request_uri) == (PUBLIC, "hooks.example.com", 8443,
                                                                               "/in?x=1")  # fmt: skip
     assert (target.host_header, target.tls_name) == ("hooks.example.com:8443", "hooks.example.com")
+    assert target_check("https://hooks.example.com/x", resolve=lambda host, port: [PUBLIC]).host_header == (
+        "hooks.example.com"  # the default port is not written
+    )
     literal = target_check(f"http://{PUBLIC}/")
     assert (literal.host_header, literal.tls_name, literal.address) == (PUBLIC, None, PUBLIC)
 
