@@ -187,7 +187,10 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https", help_text="Where events are POSTed; no redirects.")
+    # A plain text field: the target rule (modelsync.webhook_targets) is the one validator, so its reason is shown
+    # rather than Django's "Enter a valid URL" for hosts such as 2130706433 that it reads differently.
+    url = forms.CharField(max_length=500, help_text="Where events are POSTed (http:// or https://, a public address); "
+                                                     "no redirects are followed.")  # fmt: skip
     event_types = forms.MultipleChoiceField(
         choices=Event.Type.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event type.",
@@ -195,7 +198,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("name", "url", "event_types", "source", "enabled")
+        fields = ("name", "url", "event_types", "source", "callable_only", "enabled")
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
@@ -207,8 +210,8 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ("name", "url", "enabled", "consecutive_failures", "disabled_reason")
-    list_filter = ("enabled",)
+    list_display = ("name", "url", "callable_only", "enabled", "consecutive_failures", "disabled_reason")
+    list_filter = ("enabled", "callable_only")
     readonly_fields = ("consecutive_failures", "disabled_reason", "created_at", "delivery_log")
     actions = ["send_test_event"]
 

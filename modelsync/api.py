@@ -13,10 +13,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
-from catalog.filters import IntegerFilter, NoEmptyValuesMixin
+from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter
 from catalog.pagination import CatalogPagination, strict_page_size
 from catalog.permissions import CatalogReader
 from catalog.serializers import StrictSerializer
+from modelsync.event_scope import events_in_scope
 from modelsync.models import Event, ModelChange, Source, SyncRun
 from modelsync.permissions import ReadsSyncRuns, StartsSyncs
 from modelsync.schedule import SYNC_ALL_NAME
@@ -197,10 +198,23 @@ class EventFilter(NoEmptyValuesMixin, django_filters.FilterSet):
     after = IntegerFilter(field_name="id", lookup_expr="gt", min_value=0,
                                         help_text="Only events after this event id, oldest first: poll with the "
                                                   "last id you saw and you never miss or repeat one.")  # fmt: skip
+    callable = StrictBooleanFilter(
+        method="filter_passthrough",
+        help_text="default true: events of models a configured gateway can route, and of no model (a failing "
+        "source); false: descriptive records' events too (the cost map's), as on the models list",
+    )
 
     class Meta:
         model = Event
         fields = []
+
+    def filter_queryset(self, queryset):
+        # A method filter alone never runs when its parameter is absent, and the default is the narrower scope.
+        include_descriptive = self.form.cleaned_data.get("callable") is False
+        return super().filter_queryset(events_in_scope(queryset, include_descriptive))
+
+    def filter_passthrough(self, queryset, name, value):
+        return queryset  # callable: in filter_queryset
 
 
 class EventPagination(CursorPagination):

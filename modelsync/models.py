@@ -251,6 +251,12 @@ class WebhookEndpoint(models.Model):
         Source, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
         help_text="Only events of this source (a failing source, its models); empty = every source.",
     )  # fmt: skip
+    callable_only = models.BooleanField(
+        "callable models only",
+        default=True,
+        help_text="Events of models a gateway can route, and of sources. Untick to hear descriptive records' events "
+        "too (the cost map's, OpenRouter's when it is descriptive-only): thousands at a time.",
+    )
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -266,8 +272,11 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def wants(self, event: Event) -> bool:
-        return (not self.event_types or event.type in self.event_types) and (
-            self.source_id is None or event.source_id == self.source_id
+        """`event` annotated by modelsync.event_scope.events_with_scope_flag."""
+        return (
+            (not self.event_types or event.type in self.event_types)
+            and (self.source_id is None or event.source_id == self.source_id)
+            and (event.in_callable_scope or not self.callable_only)
         )
 
 

@@ -12,14 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import urllib3
 from cryptography.fernet import Fernet
@@ -28,12 +25,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from modelsync.event_scope import events_with_scope_flag
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
+from modelsync.webhook_targets import TargetRefused, WebhookTarget, target_check
 
 logger = logging.getLogger("modelsync.webhooks")
 DRAIN_BATCH = 1000
 TEST_EVENT = "webhook.test"
-_http = urllib3.PoolManager(retries=False)
 
 
 # --- Secrets: shown once, kept encrypted with a key derived from SECRET_KEY ------------------------------------
@@ -56,27 +54,15 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-# --- SSRF: where a webhook may point ---------------------------------------------------------------------------
+# --- SSRF: where a webhook may point (the rule is modelsync.webhook_targets) ------------------------------------
 
 
 def url_refusal(url: str) -> str | None:
-    """Why `url` may not be a webhook target, or None. Every address the host resolves to must be public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter an http:// or https:// URL."
-    if settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE:
-        return None
+    """Why `url` may not be a webhook target, or None: the admin form's check, the same one every send makes."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return f"The host {parts.hostname!r} does not resolve."
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if not address.is_global:
-            return (
-                f"{parts.hostname} is {address}, a loopback, private, link-local or reserved address. Webhooks go to "
-                "public addresses only unless MODELSYNC_WEBHOOK_ALLOW_PRIVATE=1 is set."
-            )
+        target_check(url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as refusal:
+        return str(refusal)
     return None
 
 
@@ -103,7 +89,8 @@ def _lease_seconds() -> float:
 def outbox_drain() -> list[int]:
     """Deliveries for the events past each enabled endpoint's cursor; then lease and return the due ones."""
     for endpoint in WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True):
-        events = list(Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")[:DRAIN_BATCH])
+        after_cursor = Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")
+        events = list(events_with_scope_flag(after_cursor)[:DRAIN_BATCH])
         if not events:
             continue
         wanted = [event for event in events if endpoint.wants(event)]
@@ -180,29 +167,45 @@ def delivery_attempt(delivery_pk: int) -> float | None:
 
 
 def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
-    """(status code, error): an empty error is a 2xx. No redirects, one timeout, the target re-checked (SSRF)."""
-    if refusal := url_refusal(endpoint.url):
-        return None, refusal
+    """(status code, error): an empty error is a 2xx. No redirects, one timeout, the target re-checked (SSRF) and
+    connected to at the address that was checked, so no second lookup can send the body elsewhere."""
+    try:
+        target = target_check(endpoint.url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as refusal:
+        return None, str(refusal)
     secret = _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": "modelsync-webhooks",
         "X-Modelsync-Event": json.loads(body)["type"],
         "X-Modelsync-Delivery": str(delivery.delivery_id),
         "X-Modelsync-Signature": signature(secret, body),
     }
+    pool = _connection_pool(target)
     try:
-        response = _http.request("POST", endpoint.url, body=body, headers=headers, redirect=False,
-                                 timeout=settings.MODELSYNC_WEBHOOK_TIMEOUT, preload_content=False)  # fmt: skip
+        response = pool.urlopen("POST", target.request_uri, body=body, headers=headers, redirect=False,
+                                assert_same_host=False, preload_content=False)  # fmt: skip
         response.drain_conn()
         response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
         return None, f"{type(exc).__name__}: could not POST to the endpoint"
+    finally:
+        pool.close()
     if 200 <= response.status < 300:
         return response.status, ""
     return response.status, f"HTTP {response.status}" + (
         " (redirects are not followed)" if 300 <= response.status < 400 else ""
     )
+
+
+def _connection_pool(target: WebhookTarget) -> urllib3.HTTPConnectionPool:
+    """A pool to the checked address; for https the certificate must name the URL's host, sent as the server name."""
+    options = {"port": target.port, "retries": False, "timeout": settings.MODELSYNC_WEBHOOK_TIMEOUT, "maxsize": 1}
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(target.address, server_hostname=target.tls_name,
+                                           assert_hostname=target.tls_name, **options)  # fmt: skip
+    return urllib3.HTTPConnectionPool(target.address, **options)
 
 
 def _endpoint_failed(endpoint: WebhookEndpoint, error: str) -> None:
