@@ -116,7 +116,8 @@ def _remember(request, response):
 
 
 class AdminDatabaseUnavailable:
-    """/admin/ with the database unreachable: a plain 503 page that says so (with Retry-After), instead of a 500.
+    """/admin/ with the database unreachable: a plain 503 page that says so (with Retry-After), instead of a 500;
+    the same page names the statement timeout when that is what stopped the request.
 
     Admin needs the database for everything, the login included, so there is no stale admin; the API keeps
     answering from the last good catalog meanwhile. The page is rendered without context processors: they would
@@ -134,7 +135,13 @@ class AdminDatabaseUnavailable:
     def process_exception(self, request, exception):
         if not isinstance(exception, DatabaseError) or not request.path.startswith(reverse("admin:index")):
             return None
-        page = render_to_string("catalog/database_unavailable.html", {"retry_after": self.RETRY_AFTER_SECONDS})
+        # 57014 query_canceled: the database is up, but cancelled a statement over the web statement timeout.
+        context = {
+            "retry_after": self.RETRY_AFTER_SECONDS,
+            "statement_timeout": settings.MODELSYNC_DB_STATEMENT_TIMEOUT,
+            "timed_out": getattr(exception.__cause__, "sqlstate", None) == "57014",
+        }
+        page = render_to_string("catalog/database_unavailable.html", context)
         response = HttpResponse(page, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response

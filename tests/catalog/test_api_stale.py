@@ -179,3 +179,15 @@ def test_admin_answers_a_plain_503_page_while_the_database_is_down(client, djang
     for page in pages:
         assert page.status_code == 503 and page["Retry-After"] == "30"
         assert b"The database is unavailable" in page.content and b"Traceback" not in page.content
+
+
+def test_admin_names_the_statement_timeout_when_that_cancelled_the_request(client, django_user_model, settings):
+    import psycopg
+
+    client.force_login(django_user_model.objects.create_superuser("admin", "", "admin-pw-123"))
+    cancelled = OperationalError("canceling statement due to statement timeout")
+    cancelled.__cause__ = psycopg.errors.QueryCanceled()  # what Django's error wrapper keeps as the cause
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=cancelled):
+        page = client.get("/admin/catalog/llmmodel/")
+    assert page.status_code == 503 and b"The database took too long" in page.content
+    assert f"{settings.MODELSYNC_DB_STATEMENT_TIMEOUT} s".encode() in page.content
