@@ -165,7 +165,11 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             quote = cost_quote(**pricing, **query.validated_data)
         except PricingUnavailable as exc:
-            raise PricingUnavailableError(str(exc)) from None
+            if not stale:
+                raise PricingUnavailableError(str(exc)) from None
+            refused = self.handle_exception(PricingUnavailableError(str(exc)))  # the one error shape, and stale
+            refused[STALE_HEADER] = "1"
+            return refused
         body = {"model": model, **query.validated_data, **quote, "currency": "USD"}
         return Response({**body, "stale": True}, headers=STALE) if stale else Response(body)
 

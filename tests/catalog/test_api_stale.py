@@ -58,6 +58,16 @@ def test_list_detail_cost_and_select_answer_from_the_last_snapshot(reader, staff
         assert response.status_code == 503 and response.json()["error"]["code"] == "database_unavailable"
 
 
+def test_a_stale_cost_refused_for_a_variable_price_says_it_is_stale_too(reader, var_dir, real_catalog):
+    model = LLMModel.objects.get(model="openrouter/auto")
+    live = reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": 1000})
+    snapshot_get()
+    with database_down():
+        stale = reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": 1000})
+    assert live.status_code == stale.status_code == 422 and "X-Catalog-Stale" not in live
+    assert stale["X-Catalog-Stale"] == "1" and stale.json() == live.json()  # the one error shape
+
+
 def test_stale_list_applies_the_same_filters(reader, var_dir, real_catalog):
     params = {"category": "chat", "capability": ["vision", "function_calling"], "max_input_cost": "1",
               "search": "gpt", "page_size": 200}  # fmt: skip
