@@ -150,10 +150,8 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[CostQuerySerializer], responses={200: CostSerializer, 422: ErrorSerializer, **ERRORS})
     @action(detail=True, methods=["get"])
     def cost(self, request, pk=None):
-        """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable.
-
-        With the database down, the price comes from the last good snapshot and the answer says so, as the list's.
-        """
+        """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
+        # With the database down the price comes from the last good snapshot, and the answer says so as the list's.
         query = CostQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         try:
