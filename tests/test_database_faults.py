@@ -188,6 +188,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
     relisted = _stale(web.timed("new worker: list", "GET", "/api/v1/models/?page_size=5"))  # the token: from disk
     reselected = _stale(web.timed("new worker: select", "POST", "/api/v1/select/", json={"category": "chat"}))
     assert relisted["count"] == 421 and reselected["selected"]["model"] == selected["selected"]["model"]
+    assert all(entry["id"] > 0 for entry in relisted["results"])  # the saved snapshot's ids, not the static catalog's
     unknown = web.api.get(f"{web.base}/api/v1/models/", headers={"Authorization": "Token " + "0" * 40}, timeout=15)
     assert unknown.status_code == 503 and unknown.json()["error"]["code"] == "database_unavailable"
     for label in ("list", "select"):
@@ -287,6 +288,8 @@ def test_the_web_processs_statement_timeout_is_postgresqls_and_a_workers_has_non
     import config.database
 
     wrapper, _ = proxied_wrapper
+    assert connection.settings_dict["ENGINE"] == "config.postgresql"  # every process: the connect timeout
+    assert connection.settings_dict["OPTIONS"]["connect_timeout"] == settings.MODELSYNC_DB_CONNECT_TIMEOUT
     with wrapper.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"  # this process is no web process
