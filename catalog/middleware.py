@@ -1,6 +1,7 @@
 """The API's edges: a 413 for bodies over DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads them (Django would say
 400), the one error shape for 4xx/5xx answers Django itself made under /api/ (e.g. an unrouted 404), and cached list
-pages served without DRF's per-request work when DRF would give the very same answer (SPEC §9)."""
+pages served without DRF's per-request work when DRF would give the very same answer (SPEC §9). And admin's answer
+while the database is down: a plain 503 page, not a 500."""
 
 from http import HTTPStatus
 
@@ -9,6 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -110,3 +113,35 @@ def _remember(request, response):
     if etag and response.status_code == 200 and response.get("ETag") == etag and not response.streaming:
         cache.set(f"{PAGE_KEY}{etag}", (response.content, list(response.items())), timeout=CACHE_SECONDS)
     return response
+
+
+class AdminDatabaseUnavailable:
+    """/admin/ with the database unreachable: a plain 503 page that says so (with Retry-After), instead of a 500;
+    the same page names the statement timeout when that is what stopped the request.
+
+    Admin needs the database for everything, the login included, so there is no stale admin; the API keeps
+    answering from the last good catalog meanwhile. The page is rendered without context processors: they would
+    read the session and the user from the very database that is down.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError) or not request.path.startswith(reverse("admin:index")):
+            return None
+        # 57014 query_canceled: the database is up, but cancelled a statement over the web statement timeout.
+        context = {
+            "retry_after": self.RETRY_AFTER_SECONDS,
+            "statement_timeout": settings.MODELSYNC_DB_STATEMENT_TIMEOUT,
+            "timed_out": getattr(exception.__cause__, "sqlstate", None) == "57014",
+        }
+        page = render_to_string("catalog/database_unavailable.html", context)
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -25,7 +25,7 @@ from catalog.models import LLMModel
 from catalog.selection import Candidate, CatalogIndex, build_index
 from catalog.selectors import catalog_version_get
 from catalog.serializers import decimal_text, llm_model_entry
-from config.metrics import SNAPSHOT_BUILT
+from config.metrics import snapshot_built_now
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_FILE = "catalog-snapshot.json"
@@ -95,7 +95,7 @@ def _build(version: int) -> Snapshot:
     entries = [llm_model_entry(row, provenance=True) for row in rows.iterator(chunk_size=2000)]
     snapshot = snapshot_from_entries(entries, version=version)
     _save(version, entries)
-    SNAPSHOT_BUILT.set_to_current_time()
+    snapshot_built_now()
     return snapshot
 
 

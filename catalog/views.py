@@ -134,11 +134,10 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _stale(self, request):
         """The database is down: answer from the last good snapshot, marked stale (no ETag: it is not the catalog)."""
         snapshot = snapshot_get()
+        shown = without_provenance if not self.get_serializer_context()["provenance"] else dict
         if self.action == "retrieve":
-            return Response({**self._snapshot_entry(snapshot), "stale": True}, headers=STALE)
-        entries = entries_filtered(snapshot.entries, request.query_params)
-        if not self.get_serializer_context()["provenance"]:
-            entries = [without_provenance(entry) for entry in entries]
+            return Response({**shown(self._snapshot_entry(snapshot)), "stale": True}, headers=STALE)
+        entries = [shown(entry) for entry in entries_filtered(snapshot.entries, request.query_params)]
         page = self.paginate_queryset(entries)
         return Response({**self.get_paginated_response(page).data, "stale": True}, headers=STALE)
 
@@ -152,17 +151,25 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def cost(self, request, pk=None):
         """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
+        # With the database down the price comes from the last good snapshot, and the answer says so as the list's.
         query = CostQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         try:
             model, pricing = self._pricing()
+            stale = False
         except DatabaseError:
             model, pricing = self._stale_pricing()
+            stale = True
         try:
             quote = cost_quote(**pricing, **query.validated_data)
         except PricingUnavailable as exc:
-            raise PricingUnavailableError(str(exc)) from None
-        return Response({"model": model, **query.validated_data, **quote, "currency": "USD"})
+            if not stale:
+                raise PricingUnavailableError(str(exc)) from None
+            refused = self.handle_exception(PricingUnavailableError(str(exc)))  # the one error shape, and stale
+            refused[STALE_HEADER] = "1"
+            return refused
+        body = {"model": model, **query.validated_data, **quote, "currency": "USD"}
+        return Response({**body, "stale": True}, headers=STALE) if stale else Response(body)
 
     @extend_schema(responses={200: PriceHistorySerializer, **ERRORS})
     @action(detail=True, methods=["get"])

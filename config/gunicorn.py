@@ -1,4 +1,5 @@
-"""gunicorn settings read with `--config python:config.gunicorn`: the library's multi-process metrics hook.
+"""gunicorn settings read with `--config python:config.gunicorn`: the library's multi-process metrics hook, and the
+web process's database statement timeout.
 
 Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, which the master empties as it starts; a dead
 worker's live gauges are dropped so a scrape never reports a process that is gone.
@@ -22,3 +23,13 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """A worker serves web requests: its database statements get MODELSYNC_DB_STATEMENT_TIMEOUT (config/database.py).
+
+    Workers of Celery and management commands never load this file, so their long syncs keep no such limit.
+    """
+    from config.database import serve_web_requests
+
+    serve_web_requests()

@@ -15,9 +15,11 @@ import hmac
 import ipaddress
 import os
 import re
+import threading
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, Histogram, generate_latest
@@ -37,11 +39,28 @@ REQUEST_LATENCY = Histogram(
     ["endpoint", "method", "status"],
     buckets=REQUEST_BUCKETS,
 )
-SNAPSHOT_BUILT = Gauge(
-    "modelsync_snapshot_built_timestamp_seconds",
-    "When the oldest live process built its selection snapshot; time() minus this is the snapshot age.",
-    multiprocess_mode="livemin",
-)
+_snapshot_built: Gauge | None = None
+_snapshot_built_lock = threading.Lock()
+
+
+def snapshot_built_now() -> None:
+    """Record that this process built its selection snapshot now.
+
+    The gauge is made at the first build, not at import: a gauge exists (at 0, in every process's file under
+    gunicorn) from the moment it is made, and "now minus 0" would read as a snapshot 56 years old. So the series is
+    absent until some live process has built one, and a process that never built one does not pull the minimum to 0.
+    """
+    global _snapshot_built
+    if _snapshot_built is None:
+        with _snapshot_built_lock:
+            if _snapshot_built is None:
+                _snapshot_built = Gauge(
+                    "modelsync_snapshot_built_timestamp_seconds",
+                    "When the oldest live process built its selection snapshot; time() minus this is the snapshot "
+                    "age. Absent until a process has built one.",
+                    multiprocess_mode="livemin",
+                )
+    _snapshot_built.set_to_current_time()
 
 
 def request_metrics(get_response):
@@ -121,8 +140,15 @@ class CatalogCollector:
         return family
 
 
+DATABASE_UP = "modelsync_database_up"
+
+
 def metrics_text() -> bytes:
-    """The exposition: this process's (or, under gunicorn, every worker's) metrics, then the database's."""
+    """The exposition: this process's (or, under gunicorn, every worker's) metrics, then the database's.
+
+    With the database unreachable the scrape still answers: the process metrics, and modelsync_database_up 0 in
+    place of the figures only the database knows (absent for that scrape, not zero).
+    """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         processes = CollectorRegistry()
         MultiProcessCollector(processes)
@@ -130,7 +156,13 @@ def metrics_text() -> bytes:
         processes = REGISTRY
     database = CollectorRegistry(auto_describe=False)
     database.register(CatalogCollector())
-    return generate_latest(processes) + generate_latest(database)
+    try:
+        from_database, up = generate_latest(database), 1
+    except DatabaseError:
+        from_database, up = b"", 0
+    health = f"# HELP {DATABASE_UP} 1 when this scrape read the database, 0 when it was unreachable.\n"
+    health += f"# TYPE {DATABASE_UP} gauge\n{DATABASE_UP} {up}\n"
+    return generate_latest(processes) + from_database + health.encode()
 
 
 def metrics_allowed(request) -> bool:

@@ -67,7 +67,7 @@ def pytest_sessionstart(session):
     engine = settings.DATABASES["default"]["ENGINE"]
     broker = settings.CELERY_BROKER_URL
     problems = []
-    if engine != "django.db.backends.postgresql":
+    if engine not in ("django.db.backends.postgresql", "config.postgresql"):  # config.postgresql: fail-fast limits
         problems.append(f"DATABASE_URL must point at PostgreSQL in CI (engine is {engine})")
     if not broker.startswith("redis://"):
         problems.append(f"CELERY_BROKER_URL must point at Redis in CI (it is {broker!r})")

@@ -107,6 +107,8 @@ class FaultProxy:
                 data = source.recv(_CHUNK)
                 if not data:
                     break
+                while self.mode == "blackhole" and not self._closed.is_set():
+                    self._closed.wait(_POLL)  # switched while this pump waited: bytes read after it stop here too
                 sink.sendall(data)
         except (OSError, ValueError):
             pass

@@ -1,5 +1,6 @@
-"""/healthz answers while the process lives; /readyz checks the database and the broker."""
+"""/healthz answers while the process lives; /readyz checks the database and the broker, within its deadline."""
 
+import threading
 from unittest import mock
 
 import pytest
@@ -46,3 +47,18 @@ def test_readyz_is_unavailable_when_broker_does_not_answer(client):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": True, "broker": False}
+
+
+@pytest.mark.django_db
+def test_readyz_counts_a_check_that_has_not_answered_by_its_deadline_as_down(client, settings):
+    """A database or broker that hangs must not hang the probe (tests/test_database_faults.py times it for real)."""
+    released = threading.Event()
+    with (
+        mock.patch("config.views.READY_DEADLINE", 0.2),
+        mock.patch("config.views._database_ok", side_effect=lambda: released.wait(10)),
+        mock.patch("config.views._broker_ok", return_value=True),
+    ):
+        response = client.get("/readyz")
+    released.set()  # the abandoned check ends
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": False, "broker": True}}

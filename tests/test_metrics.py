@@ -2,8 +2,10 @@
 token or network, and never a secret."""
 
 import re
+from unittest import mock
 
 import pytest
+from django.db.utils import OperationalError
 
 from catalog.models import LLMModel
 from modelsync.models import Source, SyncRun
@@ -105,3 +107,30 @@ def test_the_allow_list_takes_networks(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="10.9.8.7").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="not-an-address").status_code == 403
+
+
+def test_with_the_database_down_the_scrape_still_answers_with_database_up_0(client):
+    client.get("/healthz")  # a request for the process metrics to show
+    assert _value(_scrape(client), "modelsync_database_up") == 1
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
+        text = _scrape(client)
+    assert _value(text, "modelsync_database_up") == 0
+    assert "modelsync_http_request_duration_seconds_count" in text  # the process's own metrics are kept
+    assert "modelsync_sync_runs_total" not in text and "modelsync_models_active" not in text  # absent, not 0
+
+
+def test_the_snapshot_timestamp_is_absent_until_a_snapshot_is_built(client, monkeypatch):
+    from prometheus_client import CollectorRegistry, Gauge
+
+    from catalog.snapshot import snapshot_get, snapshot_reset
+    from config import metrics
+
+    registry = CollectorRegistry()  # this process's gauge as if it had just started
+    monkeypatch.setattr(metrics, "_snapshot_built", None)
+    monkeypatch.setattr(metrics, "REGISTRY", registry)
+    monkeypatch.setattr(metrics, "Gauge", lambda *args, **kwargs: Gauge(*args, registry=registry, **kwargs))
+    assert "modelsync_snapshot_built_timestamp_seconds" not in _scrape(client)
+    snapshot_reset()
+    snapshot_get()
+    built = _value(_scrape(client), "modelsync_snapshot_built_timestamp_seconds")
+    assert built is not None and built > 1_700_000_000  # a time, not 0

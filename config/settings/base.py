@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "catalog.middleware.AdminDatabaseUnavailable",  # admin's 503 page while the database is down
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: cached list pages without DRF's per-request work, only when DRF would answer the same (SPEC §9).
     "catalog.middleware.catalog_list_cache",
@@ -102,6 +103,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; the timeout waits out a writer.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Fail fast when PostgreSQL hangs (config/database.py, README "When things fail"): every process connects within
+# the connect timeout (psycopg's minimum is 2 s); the web process's statements get the statement timeout (0 = none),
+# workers' long syncs none; after a failed connection or an unanswered one, new connections fail at once for
+# MODELSYNC_DB_RETRY_AFTER seconds. The defaults keep a stale answer within 3 s of the database hanging.
+MODELSYNC_DB_CONNECT_TIMEOUT = env.int("MODELSYNC_DB_CONNECT_TIMEOUT", default=2)
+MODELSYNC_DB_STATEMENT_TIMEOUT = env.float("MODELSYNC_DB_STATEMENT_TIMEOUT", default=5.0)
+MODELSYNC_DB_RETRY_AFTER = env.float("MODELSYNC_DB_RETRY_AFTER", default=5.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.postgresql"  # Django's backend with those limits
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": MODELSYNC_DB_CONNECT_TIMEOUT,
+                                       **DATABASES["default"].get("OPTIONS", {})}  # fmt: skip
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "modelsync"}}
 
