@@ -114,7 +114,14 @@ def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
     from modelsync.tasks import webhook_deliver_task
 
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=None, delivery_id=uuid.uuid4())
-    transaction.on_commit(lambda: webhook_deliver_task.delay(delivery.pk))
+
+    def queue() -> None:
+        try:
+            webhook_deliver_task.delay(delivery.pk)
+        except Exception as exc:  # the delivery is pending: the periodic drain sends it once the broker is back
+            logger.warning("test delivery not queued (%s); the periodic drain will deliver", type(exc).__name__)
+
+    transaction.on_commit(queue)
     return delivery
 
 

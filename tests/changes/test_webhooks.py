@@ -190,6 +190,30 @@ def test_send_test_event_delivers_a_signed_test(receiver, admin_client, django_c
     assert receiver.received[0].headers["X-Modelsync-Event"] == "webhook.test"
 
 
+def test_send_test_event_with_the_broker_down_answers_and_the_drain_delivers_later(
+    receiver, admin_client, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    from modelsync import tasks
+
+    def refused(pk):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    endpoint, secret = endpoint_for(receiver)
+    monkeypatch.setattr(tasks.webhook_deliver_task, "delay", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        action = {"action": "send_test_event", "_selected_action": [endpoint.pk]}
+        response = admin_client.post(reverse("admin:modelsync_webhookendpoint_changelist"), action, follow=True)
+    assert response.status_code == 200
+    assert "test delivery not queued (OperationalError)" in caplog.text
+    (delivery,) = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert delivery.status == WebhookDelivery.Status.PENDING and not receiver.received
+    assert outbox_drain() == [delivery.pk]  # the periodic drain picks it up once the broker is back
+    delivery_attempt(delivery.pk)
+    assert verified(receiver.wait_for(1)[0], secret)["type"] == "webhook.test"
+
+
 def test_re_enabling_a_disabled_endpoint_clears_its_reason(admin_client, receiver):
     endpoint, _ = endpoint_for(receiver, enabled=False, consecutive_failures=20, disabled_reason="Disabled after 20")
     admin_client.post(reverse("admin:modelsync_webhookendpoint_change", args=[endpoint.pk]),
