@@ -109,6 +109,9 @@ def test_admin_sync_run_pages(browser_page, catalog):
     _shot(page, "screen-admin-sync-run")
     assert page.locator("#sync-run-summary [data-status=succeeded]").is_visible()
     assert page.locator("#no-changes").count() == 0 and page.locator(".field-what_changed").count() > 10
+    assert page.locator("#changes-link").inner_text().startswith(f"{first.created} model changes")
+    page.click("#changes-link a")
+    assert page.locator("#changes-group").is_visible()  # the link lands on the table of changes
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
     again = source_sync(source=Source.objects.get(name="static"), trigger=SyncRun.Trigger.CLI)
     assert again.status == SyncRun.Status.SUCCEEDED and not again.changes.exists()
