@@ -1,6 +1,7 @@
-"""The three pages a new user sees first, at 1400x1000, saved to test-artifacts/ (issue #15): the admin model
-list, a model's page and the picker, over a real catalog (the bundled OpenRouter list and the LiteLLM capture).
-docs/images/picker.png, the README's picture, is a copy of test-artifacts/screen-picker.png."""
+"""The pages a new user sees first, at 1400x1000, saved to test-artifacts/ (issues #15, #24): the admin model
+list, a model's page, the picker, the Sources list and a sync run's page, over a real catalog (the bundled
+OpenRouter list and the LiteLLM capture). docs/images/picker.png, the README's picture, is a copy of
+test-artifacts/screen-picker.png."""
 
 import pytest
 
