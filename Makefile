@@ -19,8 +19,15 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(PIP) install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# COSTMAP_ENABLED=1 without COSTMAP_PATH reads LiteLLM's cost map from the litellm package: `make run` installs it.
+COSTMAP_EXTRA := $(if $(and $(filter 1 true True TRUE yes on y ok,$(COSTMAP_ENABLED)),$(if $(COSTMAP_PATH),,1)),$(VENV)/.installed-costmap)
+
+$(VENV)/.installed-costmap: $(VENV)/.installed-run
+	$(PIP) install --quiet -e '.[costmap]'
+	touch $@
+
 ## run: the service on the embedded default (SQLite, filesystem broker) with a real worker and beat.
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run $(COSTMAP_EXTRA)
 	VENV=$(VENV) scripts/quickstart.sh
 
 ## stop: stop a `make run` started in the background or in another shell (its pid is in var/modelsync.pid).

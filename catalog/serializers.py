@@ -16,8 +16,16 @@ MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
 
 
-def decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+def decimal_text(value: Decimal | int | float | str | None) -> str | None:
+    """A decimal as exact plain text ("0.15", "3", never "1.5E-7" or a float's binary tail), whatever the database
+    answered: a Decimal (PostgreSQL; SQLite for a column), or an int, float or str where SQLite answers a number from
+    inside JSON or an annotation. A float is read as Django's SQLite backend reads a DecimalField: to 15 significant
+    digits, all a double holds, which gives back the decimal that was stored."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = f"{value:.15g}"
+    return format((value if isinstance(value, Decimal) else Decimal(value)).normalize(), "f")
 
 
 # Facts a staff override replaces here (the others are annotated by with_effective_values), by override column.

@@ -1,8 +1,9 @@
-"""admin/, the API under api/v1/, its schema and docs, the change feed, the health probes and the Prometheus metrics."""
+"""admin/, the API under api/v1/, its schema and docs (Swagger UI and Redoc, served from our own static files), the
+change feed, the picker, the health probes and the Prometheus metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from catalog.pages import picker
 from config.metrics import metrics
@@ -15,6 +16,11 @@ urlpatterns = [
     path("api/v1/", include("modelsync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="modelsync/redoc.html"),
+        name="api-redoc",
+    ),
     path("feeds/changes.atom", changes_feed, name="changes-feed"),
     path("picker/", picker, name="picker"),
     path("healthz", healthz, name="healthz"),

@@ -1,13 +1,17 @@
 """Sources and sync history in admin: "Sync now" buttons and a "Sync selected" action call one trigger service."""
 
+from datetime import datetime, timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
@@ -19,6 +23,8 @@ from modelsync.sources import source_save
 from modelsync.triggers import BROKER_UNAVAILABLE, sync_requests
 from modelsync.webhooks import endpoint_secret_reset, test_delivery_create, url_refusal
 
+# Admin's "View site" link: the model picker (the site has no page at /).
+admin.site.site_url = reverse_lazy("picker")
 DELIVERY_LOG_LIMIT = 50
 
 
@@ -50,14 +56,28 @@ def _runs_page(runs: list[SyncRun]):
     return redirect(f"{reverse('admin:modelsync_syncrun_changelist')}?id__in={ids}")
 
 
+def _when(moment: datetime | None) -> str:
+    """A time in a narrow column: how long ago, or how soon ("3 minutes ago", "in 12 minutes"), the local date and
+    time on hover; "-" for never."""
+    if moment is None:
+        return "-"
+    now = timezone.now()
+    if abs(moment - now) < timedelta(minutes=1):
+        words = "now" if moment > now else "just now"
+    else:
+        words = f"in {timeuntil(moment, now, depth=1)}" if moment > now else f"{timesince(moment, now, depth=1)} ago"
+    return format_html('<span title="{}">{}</span>', f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}", words)
+
+
 def _sync_schedule() -> PeriodicTask | None:
     return PeriodicTask.objects.filter(name=SYNC_ALL_NAME, enabled=True).select_related("interval").first()
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "base_url", "enabled", "is_callable", "last_run_at", "last_success_at",
-                    "consecutive_failures", "healthy", "next_run")  # fmt: skip
+    # Short labels and compact times, so every column fits a 1400 px window beside the filters.
+    list_display = ("name", "kind", "base_url", "enabled", "callable", "last_run", "last_success", "failures",
+                    "healthy", "next_run")  # fmt: skip
     list_filter = ("kind", "enabled")
     search_fields = ("name", "base_url")
     readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at")
@@ -99,21 +119,41 @@ class SourceAdmin(admin.ModelAdmin):
     def has_run_sync_permission(self, request) -> bool:
         return can_start_sync(request.user)  # the API's rule too (modelsync.permissions)
 
+    @admin.display(description="callable", boolean=True, ordering="is_callable")
+    def callable(self, obj: Source) -> bool:
+        return obj.is_callable
+
+    @admin.display(description="last run", ordering="last_run_at")
+    def last_run(self, obj: Source) -> str:
+        return _when(obj.last_run_at)
+
+    @admin.display(description="last success", ordering="last_success_at")
+    def last_success(self, obj: Source) -> str:
+        return _when(obj.last_success_at)
+
+    @admin.display(description="failures", ordering="consecutive_failures")
+    def failures(self, obj: Source) -> str:
+        """Consecutive failed runs (the title says so; the header is short)."""
+        return format_html('<span title="consecutive failed runs">{}</span>', obj.consecutive_failures)
+
     @admin.display(description="healthy", boolean=True)
     def healthy(self, obj: Source) -> bool:
         return obj.is_healthy
 
-    @admin.display(description="next scheduled run")
+    @admin.display(description="next scheduled")
     def next_run(self, obj: Source) -> str:
         task = _sync_schedule()
         if not (obj.enabled and task and task.interval):
             return "not scheduled"
         last = task.last_run_at or obj.last_run_at
-        every = f"every {task.interval.every} {task.interval.period}"
-        text = f"{every}, next ≈ {last + task.interval.schedule.run_every:%Y-%m-%d %H:%M:%S}" if last else every
+        run_every = task.interval.schedule.run_every
+        every = f"every {timesince(timezone.now() - run_every, depth=2)}"  # "every 15 minutes", not 900 seconds
         # Staff change the interval (or pause it) on django-celery-beat's own admin page for the task.
         link = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
-        return format_html('<a href="{}" title="edit the schedule">{}</a>', link, text)
+        if not last:
+            return format_html('<a href="{}" title="edit the schedule">{}</a>', link, every)
+        next_at = _when(last + run_every)
+        return format_html('<a href="{}" title="edit the schedule">{}</a><br>next {}', link, every, next_at)
 
 
 PRICE_FIELDS = ("input_cost_per_mtok", "output_cost_per_mtok", "pricing_status")
@@ -159,6 +199,10 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def get_inlines(self, request, obj):
+        # A run that changed nothing gets "No changes" in its summary (the template), not an empty table.
+        return self.inlines if obj is not None and obj.changes.exists() else []
 
     def has_add_permission(self, request):
         return False

@@ -41,7 +41,10 @@ stop() {
   wait "${pids[@]}" 2>/dev/null || true
   rm -f "$pid_file"
 }
-trap stop INT TERM EXIT
+# Ctrl-C (INT) and `make stop` (TERM) are the expected ways to end: after stopping everything, exit 0, so make
+# reports no error (bash would otherwise exit 130/143 from the interrupted wait). Any other end keeps its status.
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 "$BIN/celery" -A config worker --loglevel=INFO --concurrency=2 >"$MODELSYNC_VAR_DIR/log/worker.log" 2>&1 &
 pids+=($!)

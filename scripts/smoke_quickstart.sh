@@ -40,7 +40,8 @@ echo "smoke: Ctrl-C stopped every process"
 [ "$(stat -c %a var/first-login.txt)" = 600 ] || { echo "var/first-login.txt is not mode 0600" >&2; exit 1; }
 grep -q "^password: " var/first-login.txt || { echo "no password kept in var/first-login.txt" >&2; exit 1; }
 
-# Second start, in the background as a user would; `make stop` from another shell stops it.
+# Second start, in the background as a user would; `make stop` from another shell stops it, and make reports no
+# error (a clean stop is no failure).
 PORT=$port setsid make run >"$work/run2.log" 2>&1 &
 run_pid=$!
 for _ in $(seq 1 300); do
@@ -50,7 +51,10 @@ for _ in $(seq 1 300); do
 done
 grep -q "kept in .*first-login.txt" "$work/run2.log" || { echo "second run does not say where the login is" >&2; exit 1; }
 make stop
-for _ in $(seq 1 20); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+status=0
+wait "$run_pid" || status=$?
+[ "$status" = 0 ] || { echo "make run exited with $status after make stop" >&2; cat "$work/run2.log"; exit 1; }
+if grep -q "make: \*\*\*" "$work/run2.log"; then echo "make reported an error after make stop" >&2; exit 1; fi
 if pgrep -f "$clone/.venv/bin" >/dev/null; then echo "processes left behind after make stop" >&2; pgrep -af "$clone/.venv/bin"; exit 1; fi
 [ ! -e var/modelsync.pid ] || { echo "var/modelsync.pid left behind after make stop" >&2; exit 1; }
 trap - EXIT

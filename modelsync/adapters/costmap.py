@@ -35,17 +35,18 @@ if TYPE_CHECKING:
 COST_MAP_FILE = "model_prices_and_context_window_backup.json"
 NOT_MODELS = {"sample_spec"}  # the file's own documentation entry
 NOT_AN_OBJECT = "\x00not an object"  # marks an entry that is not an object (no cost map key looks like it)
+NO_LITELLM = (
+    "the litellm package is not installed, and no cost map file is set: set COSTMAP_PATH (or this source's base URL "
+    "in admin) to a model_prices_and_context_window.json file, or install the costmap extra "
+    "(`.venv/bin/pip install -e '.[costmap]'`; `make run` does that when COSTMAP_ENABLED=1)"
+)
 
 
 def installed_cost_map() -> Path:
     """The cost map inside the installed litellm package, found without importing litellm (slow, and not ours)."""
     spec = importlib.util.find_spec("litellm")
     if spec is None or not spec.submodule_search_locations:
-        raise UpstreamError(
-            "the litellm package is not installed: `pip install litellm`, or set the cost map source's "
-            "base URL to the path of a model_prices_and_context_window.json file",
-            kind="file_error",
-        )
+        raise UpstreamError(NO_LITELLM, kind="file_error")
     return Path(next(iter(spec.submodule_search_locations))) / COST_MAP_FILE
 
 

@@ -1,5 +1,7 @@
 """The `costmap` source: LiteLLM's cost map, from the installed litellm package or a file, offline."""
 
+import os
+import subprocess
 import sys
 from decimal import Decimal
 
@@ -8,9 +10,12 @@ import pytest
 from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.costmap import COST_MAP_FILE, installed_cost_map, parse_cost_map
 from modelsync.exceptions import PayloadError, UpstreamError
+from modelsync.models import Source, SyncRun
+from modelsync.services import source_sync
 from tests.conftest import services_required
 from tests.modelsync.litellm_proxy import LITELLM_VENV
 from tests.modelsync.payloads import PAYLOADS, load
+from tests.settings_vars import ROOT
 
 COST_MAP = PAYLOADS / "costmap" / COST_MAP_FILE  # LiteLLM 1.106.2's, copied from the package (see payloads/README)
 
@@ -65,6 +70,34 @@ def test_without_litellm_installed_the_run_fails_with_what_to_do(monkeypatch):
     with pytest.raises(UpstreamError, match="litellm package is not installed") as caught:
         adapter.fetch(None)
     assert caught.value.kind == "file_error" and "base URL" in str(caught.value)
+    assert "COSTMAP_PATH" in str(caught.value) and "pip install -e '.[costmap]'" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_a_sync_without_litellm_fails_naming_costmap_path_and_the_extra(monkeypatch):
+    """What `COSTMAP_ENABLED=1 make run` without the package showed (issue #24): the run says both ways out."""
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    source = Source.objects.create(name="costmap", kind=Source.Kind.COSTMAP, base_url="", is_callable=False)
+    run = source_sync(source=source, trigger=SyncRun.Trigger.CLI)
+    assert (run.status, run.error_kind) == (SyncRun.Status.FAILED, "file_error")
+    assert "set COSTMAP_PATH" in run.error_message and "COSTMAP_ENABLED=1" in run.error_message
+    source.base_url = str(COST_MAP)  # the way out it names (COSTMAP_PATH becomes the source's base URL)
+    source.save()
+    run = source_sync(source=source, trigger=SyncRun.Trigger.CLI)
+    assert run.status == SyncRun.Status.SUCCEEDED and run.created > 4000, run.error_message
+
+
+def test_make_run_installs_the_costmap_extra_when_the_cost_map_is_on_without_a_file(tmp_path):
+    def planned(**env: str) -> str:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("COSTMAP_")}
+        make = ["make", "-n", "run", f"VENV={tmp_path / 'venv'}"]
+        return subprocess.run(make, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=True).stdout
+
+    extra = "pip install --quiet -e '.[costmap]'"
+    assert extra in planned(COSTMAP_ENABLED="1") and extra in planned(COSTMAP_ENABLED="true")
+    assert extra not in planned() and extra not in planned(COSTMAP_ENABLED="0")
+    assert extra not in planned(COSTMAP_ENABLED="1", COSTMAP_PATH=str(COST_MAP))  # the file needs no package
+    assert "litellm==1.106.2" in (ROOT / "pyproject.toml").read_text()  # the extra, pinned like the proxy
 
 
 @pytest.mark.parametrize("payload", [[], {}, "text", {"data": []}.get("data")])

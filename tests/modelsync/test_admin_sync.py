@@ -1,11 +1,17 @@
 """The "Sync now" buttons and the "Sync selected" action: who may press them, what they queue, where they land."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from modelsync import triggers
+from modelsync.admin import _when
 from modelsync.models import ModelChange, SyncRun
 from tests.factories import LLMModelFactory, SourceFactory, SyncRunFactory
 
@@ -150,11 +156,30 @@ def test_source_list_shows_health_and_the_next_scheduled_run(operator, settings)
 
     call_command("setup_periodic_tasks", stdout=None)
     SourceFactory(name="flaky", consecutive_failures=settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES)
-    SourceFactory(name="fine")
+    ran = timezone.now() - timedelta(minutes=5, seconds=10)
+    SourceFactory(name="fine", last_run_at=ran, last_success_at=ran)
     page = _client(operator).get(SOURCES).content.decode()
     assert page.count('alt="False"') == 1 and page.count('alt="True"') >= 2  # healthy column (+ enabled column)
-    assert f"every {settings.MODELSYNC_SYNC_INTERVAL} seconds" in page
-    assert "consecutive failures" in page.lower()
+    interval = timedelta(seconds=settings.MODELSYNC_SYNC_INTERVAL)
+    assert f"every {timesince(timezone.now() - interval)}</a>" in page  # "every 15 minutes", not "900 seconds"
+    assert re.search(r'next <span title="[-\d :]+\w+">in (9|10)\xa0minutes</span>', page)  # local time on hover
+    assert page.count(">5\xa0minutes ago</span>") == 2  # last run, last success
+    assert 'title="consecutive failed runs">3<' in page
+
+
+def test_source_times_read_as_how_long_ago_or_how_soon():
+    now = timezone.now()
+    assert _when(None) == "-"
+    assert ">just now<" in _when(now - timedelta(seconds=20)) and ">now<" in _when(now + timedelta(seconds=20))
+    assert ">2\xa0hours ago<" in _when(now - timedelta(hours=2, minutes=5))
+    assert ">in 3\xa0days<" in _when(now + timedelta(days=3, hours=1))
+    assert f'title="{timezone.localtime(now):%Y-%m-%d %H:%M:%S}' in _when(now)
+
+
+def test_view_site_goes_to_the_picker(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert '<a href="/picker/">View site</a>' in page
+    assert admin_client.get("/picker/").status_code == 200
 
 
 def test_a_refused_run_page_states_the_error_and_the_would_be_plan(operator):
@@ -179,7 +204,18 @@ def test_run_page_lists_changes_with_prices_first_and_highlighted(admin_client):
     )  # fmt: skip
     page = admin_client.get(reverse("admin:modelsync_syncrun_change", args=[run.pk])).content.decode()
     price = page.index('class="ms-price"><code>input_cost_per_mtok</code>: 0.2002 → 0.2574')
-    assert price < page.index("<code>display_name</code>: Old → New")
+    assert price < page.index("<code>display_name</code>: Old → New") and 'id="no-changes"' not in page
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [("succeeded", True), ("refused", True), ("failed", True), ("queued", False), ("running", False)],
+)
+def test_a_run_without_changes_says_no_changes_instead_of_an_empty_table(admin_client, status, says):
+    run = SyncRunFactory(source=SourceFactory(name="quiet"), status=status)
+    page = admin_client.get(reverse("admin:modelsync_syncrun_change", args=[run.pk])).content.decode()
+    assert ('<p id="no-changes">No changes:' in page) is says  # an unfinished run may still make some
+    assert "what_changed" not in page and "Model changes" not in page
 
 
 def test_sync_now_with_no_enabled_source_says_so_and_returns_to_the_sources(operator):

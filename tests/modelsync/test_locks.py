@@ -19,13 +19,13 @@ from modelsync import locks
 from modelsync.locks import ADVISORY_NAMESPACE, source_lock
 from modelsync.models import Source, SyncLease, SyncRun
 from modelsync.services import PAUSE_ENV, source_sync
-from tests.conftest import services_required
+from tests.conftest import postgresql_required
 from tests.modelsync.payloads import load
 
 ROOT = Path(__file__).resolve().parents[2]
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql" and not services_required(),
-    reason="needs DATABASE_URL pointing at PostgreSQL (in CI, CI=true makes a missing PostgreSQL fail)",
+    connection.vendor != "postgresql" and not postgresql_required(),
+    reason="needs DATABASE_URL pointing at PostgreSQL (CI=true makes a missing one fail, but for CI_DATABASE=sqlite)",
 )
 
 

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             where = f"kept in {kept}" if kept.exists() else "printed on the first run"
             self.stdout.write(
                 f"Log in as '{username}' with the password {where} "
-                f"(forgot it? python manage.py changepassword {username})."
+                f"(forgot it? .venv/bin/python manage.py changepassword {username})."
             )
             return
         password = secrets.token_urlsafe(12)
