@@ -53,9 +53,11 @@ def _sync_schedule() -> PeriodicTask | None:
 class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "base_url", "enabled", "is_callable", "last_run_at", "last_success_at",
                     "consecutive_failures", "healthy", "next_run")  # fmt: skip
+    list_display += ("off_because",)
     list_filter = ("kind", "enabled")
     search_fields = ("name", "base_url")
-    readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at")
+    readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at",
+                       "disabled_reason")  # fmt: skip
     actions = ("sync_selected",)
 
     change_form_template = "admin/modelsync/source/change_form.html"
@@ -97,6 +99,13 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="healthy", boolean=True)
     def healthy(self, obj: Source) -> bool:
         return obj.is_healthy
+
+    @admin.display(description="off because")
+    def off_because(self, obj: Source) -> str:
+        """Short, with the whole reason on hover and on the source's page; empty while the source is on."""
+        if obj.enabled or not obj.disabled_reason:
+            return ""
+        return format_html('<span title="{}">demo catalog: a real source was added</span>', obj.disabled_reason)
 
     @admin.display(description="next scheduled run")
     def next_run(self, obj: Source) -> str:

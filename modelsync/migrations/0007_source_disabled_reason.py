@@ -1,0 +1,42 @@
+"""Source.disabled_reason, and the bundled static source retired on installs that already have a real source."""
+
+from django.db import migrations, models
+from django.db.models import F
+from django.utils import timezone
+
+REASON = (
+    "Turned off when the source {added!r} was added: the bundled demo catalog is not a gateway and no model "
+    "in it can be called. Staff may enable it again."
+)
+
+
+def retire_static_beside_real_sources(apps, schema_editor):
+    """What modelsync.sources.static_sources_retire() does from now on, applied once to what already exists."""
+    Source = apps.get_model("modelsync", "Source")
+    CatalogState = apps.get_model("catalog", "CatalogState")
+    other = Source.objects.exclude(kind="static").order_by("created_at", "id").first()
+    static = Source.objects.filter(kind="static", enabled=True)
+    if other is None or not static.exists():
+        return
+    static.update(enabled=False, disabled_reason=REASON.format(added=other.name))
+    CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("modelsync", "0006_links"),
+        ("catalog", "0004_links"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="source",
+            name="disabled_reason",
+            field=models.CharField(
+                blank=True,
+                help_text="Why modelsync turned this source off by itself; cleared when staff enable it again.",
+                max_length=255,
+            ),
+        ),
+        migrations.RunPython(retire_static_beside_real_sources, migrations.RunPython.noop),
+    ]
