@@ -19,7 +19,9 @@ def retire_static_beside_real_sources(apps, schema_editor):
     if other is None or not static.exists():
         return
     static.update(enabled=False, disabled_reason=REASON.format(added=other.name))
-    CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+    now = timezone.now()  # catalog.services.catalog_version_bump(), as it was when this was written
+    if not CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
+        CatalogState.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
 
 
 class Migration(migrations.Migration):
