@@ -110,9 +110,10 @@ def test_picker_on_the_demo_catalog_says_nothing_can_be_called_and_why(browser_p
     page.click("#select-button")
     page.wait_for_selector("[data-testid=selection-reason]")
     assert page.text_content("[data-testid=selected-name]") == "No model that can be called fits"
-    assert _texts(page, "[data-testid=selection-reason]") == [
-        "no model in the catalog can be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL"
+    assert _texts(page, "[data-testid=selection-reason]") == [  # as shown: the API's reason, capitalized
+        "No model in the catalog can be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL"
     ]
+    assert page.locator("#fallbacks-heading").is_hidden()  # no empty "Fallbacks" heading
     _shot(page, "screen-picker-demo-nothing-callable")
 
     page.uncheck("input[name=callable_only]")  # the documented opt-in: show what it would pick, saying why not

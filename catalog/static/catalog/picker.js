@@ -180,6 +180,7 @@ function renderSelection(result) {
       el("p", { class: "muted" }, reasons.length ? `Rejected: ${reasons.join(", ")}.` : "The catalog is empty."),
     );
   }
+  document.getElementById("fallbacks-heading").hidden = !(result.fallbacks || []).length;
   document.getElementById("fallbacks").replaceChildren(...(result.fallbacks || []).map((model) =>
     el("li", { "data-testid": "fallback" },
       el("strong", {}, model.display_name), " ", el("code", {}, model.model),
