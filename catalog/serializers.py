@@ -35,16 +35,17 @@ PROVENANCE_FIELDS = (
 NOT_CALLABLE_REASONS = tuple(NOT_CALLABLE)
 
 
-def callability(*, source_kind: str, source_is_callable: bool, requires_api_key: bool, api_key_available: bool,
-                api_key_env: str) -> tuple[bool, str | None]:  # fmt: skip
+def callability(*, source_kind: str, source_file: str, source_is_callable: bool, requires_api_key: bool,
+                api_key_available: bool, api_key_env: str) -> tuple[bool, str | None]:  # fmt: skip
     """Whether the team can call the model, and if not why (a NOT_CALLABLE key), from what the sync recorded.
 
     api_key_available is the sync's reading of the key variable's presence (LiteLLM, OpenRouter); a descriptive
-    source routes nothing, and the static source is the bundled demo catalog, a recorded list nothing is called through.
+    source routes nothing; a static source without a file of its own reads the bundled demo catalog, a recorded list
+    nothing is called through (one with its own file is judged by its key like any other).
     """
     if not source_is_callable:
         return False, "descriptive_only"
-    if source_kind == "static":
+    if source_kind == "static" and not source_file:
         return False, "demo_catalog"
     if requires_api_key and not api_key_available:
         return False, "key_not_in_environment" if api_key_env else "no_api_key"
@@ -114,6 +115,7 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
 def _row_callability(row: dict) -> tuple[bool, str | None]:
     return callability(
         source_kind=row["source__kind"],
+        source_file=row["source__base_url"],
         source_is_callable=row["source__is_callable"],
         requires_api_key=row["requires_api_key"],
         api_key_available=row["api_key_available"],

@@ -52,14 +52,16 @@ def static_retire_reason(added: str) -> str:
 
 
 def static_sources_retire(*, added: Source) -> list[str]:
-    """Turn off every enabled `static` source once a real one is added: the demo catalog is never a peer.
+    """Turn off every enabled `static` source reading the bundled demo catalog once a real source is added: the demo
+    is never a peer of a real source.
 
     Only the creation of another source does this, so a static source staff enable again stays on (until yet another
     source is created). Runs in the caller's transaction; the catalog version goes up so cached pages renew.
     """
-    if added.kind == Source.Kind.STATIC:
+    if added.kind == Source.Kind.STATIC and not added.base_url:  # another copy of the demo is not a real source
         return []
-    retired = list(Source.objects.filter(kind=Source.Kind.STATIC, enabled=True).values_list("name", flat=True))
+    bundled = Source.objects.filter(kind=Source.Kind.STATIC, base_url="", enabled=True)  # not one with its own file
+    retired = list(bundled.values_list("name", flat=True))
     if not retired:
         return []
     Source.objects.filter(name__in=retired).update(enabled=False, disabled_reason=static_retire_reason(added.name))

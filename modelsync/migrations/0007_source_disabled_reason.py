@@ -15,7 +15,7 @@ def retire_static_beside_real_sources(apps, schema_editor):
     Source = apps.get_model("modelsync", "Source")
     CatalogState = apps.get_model("catalog", "CatalogState")
     other = Source.objects.exclude(kind="static").order_by("created_at", "id").first()
-    static = Source.objects.filter(kind="static", enabled=True)
+    static = Source.objects.filter(kind="static", base_url="", enabled=True)  # the bundled demo catalog
     if other is None or not static.exists():
         return
     static.update(enabled=False, disabled_reason=REASON.format(added=other.name))

@@ -311,3 +311,23 @@ def test_selection_over_a_gateway_beside_an_enabled_demo_picks_only_the_gateway(
     picks = [answer["selected"], *answer["fallbacks"]]
     assert {m["source"] for m in picks} == {"litellm"} and all(m["callable"] for m in picks)
     assert answer["rejections"]["not_callable"] >= 300 and not answer["nothing_callable"]
+
+
+@pytest.mark.parametrize(("key", "expected"), [("sk-or-test", (True, None)), (None, (False, "key_not_in_environment"))])
+def test_a_static_source_with_its_own_file_is_judged_by_its_key_not_as_the_demo(
+    reader, fresh_pages, monkeypatch, key, expected
+):
+    from modelsync.adapters.static import SNAPSHOT
+    from modelsync.services import source_sync
+
+    if key:
+        monkeypatch.setenv("OPENROUTER_API_KEY", key)
+    else:
+        monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    source = Source.objects.create(
+        name="recorded", kind="static", base_url=str(SNAPSHOT), api_key_env="OPENROUTER_API_KEY"
+    )
+    assert source_sync(source=source, trigger="cli").status == "succeeded"
+    entries = models(reader, page_size=50)["results"]
+    assert {(e["callable"], e["not_callable_reason"]) for e in entries} == {expected}
+    assert (_select(reader, category="chat")["selected"] is not None) is expected[0]

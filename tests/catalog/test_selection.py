@@ -401,7 +401,7 @@ def test_fallbacks_spread_over_providers_before_repeating_one():
     assert preferred.eligible == 6 and preferred.considered == 6 and preferred.rejections == {}
 
 
-# --- callability: only models the team can call, unless asked; an empty answer says why --------------------------------
+# --- callability: only models the team can call, unless asked; an empty answer says why ---------------------------
 
 
 @settings(max_examples=300, deadline=None)

@@ -143,12 +143,16 @@ def test_a_source_added_in_admin_turns_the_demo_off_and_the_list_says_why(settin
     assert "the bundled demo catalog is not a gateway" in page
 
 
-def test_adding_another_static_source_retires_nothing(db):
+def test_another_demo_retires_nothing_but_a_static_source_with_its_own_file_is_a_real_source(db, tmp_path):
     from modelsync.sources import source_save
 
     sources_ensure_from_env()
-    source_save(source=Source(name="recorded", kind="static"), changed_fields=["name"])
+    source_save(source=Source(name="demo-copy", kind="static"), changed_fields=["name"])
     assert all(Source.objects.values_list("enabled", flat=True))
+    recorded = Source(name="recorded", kind="static", base_url=str(tmp_path / "ours.json"))
+    source_save(source=recorded, changed_fields=["name"])
+    enabled = dict(Source.objects.values_list("name", "enabled"))
+    assert enabled == {"static": False, "demo-copy": False, "recorded": True}
 
 
 def test_the_migration_retires_the_demo_where_a_real_source_already_exists(db):
