@@ -162,7 +162,7 @@ class LLMModelSerializer(serializers.Serializer):
     not_callable_reason = serializers.ChoiceField(
         choices=NOT_CALLABLE_REASONS,
         allow_null=True,
-        help_text="null when callable; demo_catalog: the bundled static source; descriptive_only: its source only "
+        help_text="null when callable; demo_catalog: the bundled demo catalog; descriptive_only: its source only "
         "describes; no_api_key: it needs a key and its source names no key variable; key_not_in_environment: the "
         "source's key variable is not set",
     )
