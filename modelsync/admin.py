@@ -53,7 +53,6 @@ def _sync_schedule() -> PeriodicTask | None:
 class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "base_url", "enabled", "is_callable", "last_run_at", "last_success_at",
                     "consecutive_failures", "healthy", "next_run")  # fmt: skip
-    list_display += ("off_because",)
     list_filter = ("kind", "enabled")
     search_fields = ("name", "base_url")
     readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at",
@@ -100,12 +99,22 @@ class SourceAdmin(admin.ModelAdmin):
     def healthy(self, obj: Source) -> bool:
         return obj.is_healthy
 
-    @admin.display(description="off because")
-    def off_because(self, obj: Source) -> str:
-        """Short, with the whole reason on hover and on the source's page; empty while the source is on."""
-        if obj.enabled or not obj.disabled_reason:
-            return ""
-        return format_html('<span title="{}">demo catalog: a real source was added</span>', obj.disabled_reason)
+    def changelist_view(self, request, extra_context=None):
+        # Why modelsync turned a source off, above the list (no column: the list is wide enough already).
+        if request.method == "GET":
+            self._say_why_off(request, Source.objects.all())
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":  # above the form, not only in its read-only field at the bottom
+            self._say_why_off(request, Source.objects.filter(pk=object_id) if object_id.isdigit() else [])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _say_why_off(request, sources) -> None:
+        for source in sources:
+            if not source.enabled and source.disabled_reason:
+                messages.warning(request, f"The source '{source.name}' is off. {source.disabled_reason}")
 
     @admin.display(description="next scheduled run")
     def next_run(self, obj: Source) -> str:

@@ -126,3 +126,19 @@ def test_picker_on_the_demo_catalog_says_nothing_can_be_called_and_why(browser_p
     assert set(_texts(page, "[data-testid=fallback] [data-testid=callable]")) == {"demo catalog"}
     reasons = _texts(page, "#selected .reasons li")
     assert reasons[0].startswith("cannot be called: the bundled demo catalog") and "has function calling" in reasons
+
+
+def test_admin_sources_list_says_why_the_demo_is_off(browser_page, catalog):
+    page = browser_page
+    admin_login(page, "staff", PASSWORD)
+    page.goto("/admin/modelsync/source/")
+    _shot(page, "screen-admin-sources-demo-off")
+    notices = page.locator("ul.messagelist li.warning").all_inner_texts()
+    assert notices == [
+        "The source 'static' is off. Turned off when the source 'litellm' was added: the bundled demo catalog is not "
+        "a gateway and no model in it can be called. Staff may enable it again."
+    ]
+    page.locator("#result_list a", has_text="static").click()
+    assert "the bundled demo catalog is not a gateway" in page.locator(".field-disabled_reason").inner_text()
+    assert page.locator("ul.messagelist li.warning").all_inner_texts() == notices  # above the form too
+    _shot(page, "screen-admin-source-demo-off")
