@@ -124,7 +124,7 @@ class Selection:
     eligible: int
     considered: int
     rejections: dict[str, int] = field(default_factory=dict)
-    nothing_callable: bool = False  # only models that cannot be called would have fitted (or there are none at all)
+    nothing_callable: bool = False  # nothing fits, and models that cannot be called would have (or none can be at all)
     reasons: tuple[str, ...] = ()  # why the selection is what it is, when that needs saying
 
 
@@ -319,8 +319,8 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     ]  # fmt: skip
     selection = Selection(ranked[0] if ranked else None, ranked[1:], len(eligible), index.size, rejections)
     if selection.selected is None and requirements.callable_only and rejections.get("not_callable"):
-        selection.nothing_callable = True
-        selection.reasons = (_nothing_callable(index, requirements),)
+        if why := _nothing_callable(index, requirements):
+            selection.nothing_callable, selection.reasons = True, (why,)
     elif requirements.callable_only is False and ranked and not all(c.callable for c in chain):
         selection.reasons = ("callable_only is false: models that cannot be called are offered; each says why",)
     return selection
@@ -331,15 +331,16 @@ def capability_label(name: str) -> str:
     return name.replace("_", " ")
 
 
-def _nothing_callable(index: CatalogIndex, r: Requirements) -> str:
-    """Why an empty selection is empty when models that cannot be called were left out, naming why they cannot."""
+def _nothing_callable(index: CatalogIndex, r: Requirements) -> str | None:
+    """Why an empty selection is empty when models that cannot be called were left out, naming why they cannot;
+    None when callability is not why (callable models exist, and none of the others would fit either)."""
     if len(index.callable_ordered.get(r.strategy, ())) == 0:
         counts = index.not_callable
         return "no model in the catalog can be called: " + _why(counts)
     would_fit, _ = _eligible(index, replace(r, callable_only=False))
     counts = Counter(c.not_callable_reason or "unknown" for c in would_fit if not c.callable)
     if not counts:
-        return "no model that can be called fits these requirements"
+        return None
     return (
         f"no model that can be called fits these requirements; {sum(counts.values())} that cannot be called would "
         f'(send "callable_only": false to see them): {_why(counts)}'

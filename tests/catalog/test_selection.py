@@ -415,8 +415,13 @@ def test_by_default_only_callable_models_are_picked_and_opting_out_only_adds_oth
     for ranked in chain_of(every):  # a model that cannot be called says so first, in words
         said = ranked.reasons[0] if ranked.reasons else ""
         assert said.startswith("cannot be called: ") != ranked.candidate.callable
-    # nothing_callable: the default found nothing, and only models that cannot be called would have fitted.
-    assert only.nothing_callable == (only.selected is None and only.rejections.get("not_callable", 0) > 0)
+    # nothing_callable: the default found nothing, but models that cannot be called would have fitted, or the catalog
+    # has none that can be called at all.
+    none_callable = not any(c.callable for c in catalog)
+    blamed = only.rejections.get("not_callable", 0) > 0 and (
+        none_callable or every_not_callable(catalog, requirements) > 0
+    )
+    assert only.nothing_callable == (only.selected is None and blamed)
     assert bool(only.reasons) == only.nothing_callable
     assert not every.nothing_callable
 
@@ -465,8 +470,8 @@ def test_when_callable_models_exist_but_only_others_fit_the_answer_counts_them_a
 def test_nothing_fitting_at_all_is_not_blamed_on_callability():
     catalog = [_candidate(1), _candidate(2, callable=False, not_callable_reason="no_api_key")]
     result = select(build_index(catalog), Requirements(min_context=10**6))
-    assert result.selected is None and result.nothing_callable  # a model was left out for callability ...
-    assert result.reasons == ("no model that can be called fits these requirements",)  # ... but none would fit
+    assert result.selected is None and result.rejections == {"not_callable": 1, "context_window": 1}
+    assert not result.nothing_callable and result.reasons == ()  # the one left out would not have fitted either
     everything_fits = select(build_index(catalog), Requirements())
     assert ids(everything_fits) == [1] and not everything_fits.nothing_callable and everything_fits.reasons == ()
 
