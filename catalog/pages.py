@@ -5,9 +5,18 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from catalog.models import LLMModel
+from catalog.selection import NOT_CALLABLE
 
-# The selection strategies of SPEC §8, in the order the picker offers them.
-STRATEGIES = ("balanced", "cheapest", "most_capable", "largest_context", "popular")
+# The selection strategies of SPEC §8, in the order the picker offers them, with the words it shows.
+STRATEGIES = (
+    ("balanced", "balanced"),
+    ("cheapest", "cheapest"),
+    ("most_capable", "most capable"),
+    ("largest_context", "largest context"),
+    ("popular", "popular"),
+)
+# The capability chips' words: the API's values with spaces, as the selection's reasons write them.
+CAPABILITIES = tuple((value, value.replace("_", " ")) for value in LLMModel.Capability.values)
 
 
 @require_GET
@@ -15,7 +24,8 @@ STRATEGIES = ("balanced", "cheapest", "most_capable", "largest_context", "popula
 def picker(request):
     context = {
         "categories": LLMModel.Category.choices,
-        "capabilities": LLMModel.Capability.choices,
+        "capabilities": CAPABILITIES,
         "strategies": STRATEGIES,
+        "not_callable": NOT_CALLABLE,
     }
     return render(request, "catalog/picker.html", context)

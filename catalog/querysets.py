@@ -11,6 +11,7 @@ ENTRY_FIELDS = (
     "id", "model", "provider", "category", "capabilities", "context_window", "max_output_tokens", "pricing_status",
     "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "requires_api_key", "api_key_available", "is_active",
     "popularity", "first_seen_at", "last_seen_at", "deactivated_at", "source__name", "source__last_success_at",
+    "source__kind", "source__base_url", "source__is_callable", "source__api_key_env",
     "enrichment", "staff_display_name", "staff_tags", "staff_is_recommended", "staff_safety_score",
     "staff_capabilities", "staff_context_window", "staff_max_output_tokens",
 )  # fmt: skip
@@ -26,8 +27,12 @@ class LLMModelQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def visible(self):
-        """What the API offers: active and not hidden by staff."""
-        return self.filter(is_active=True, is_hidden=False)
+        """What the API offers: active, not hidden by staff, from a source that is on."""
+        return self.filter(is_active=True, is_hidden=False).offered()
+
+    def offered(self):
+        """Models of enabled sources: a disabled source (the retired static demo among them) offers nothing."""
+        return self.filter(source__enabled=True)
 
     def callable(self):
         """What some configured gateway can route: not the records of a descriptive source (the cost map)."""

@@ -5,12 +5,17 @@ catalog version and sorts the candidates best-first for every strategy (scores a
 they do not depend on the request); `select()` then only filters those pre-sorted tuples, which keeps a call over
 20,000 models within a few milliseconds. Ties break on model name, then id, so the result never depends on the order
 rows came from the database.
+
+Only models the team can call are considered unless the requirements say otherwise (`callable_only`): a candidate
+carries whether it can be called and, when not, why (`NOT_CALLABLE`). A selection that finds nothing callable says
+so, in words, in `Selection.reasons`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 STRATEGIES = ("balanced", "cheapest", "most_capable", "largest_context", "popular")
@@ -18,6 +23,13 @@ CAPABILITIES = (
     "vision", "function_calling", "parallel_function_calling", "json_schema", "reasoning", "prompt_caching",
     "audio_input", "audio_output", "web_search", "pdf_input",
 )  # fmt: skip
+# Why a model cannot be called, in the words a selection's reasons use (the API's `not_callable_reason` values).
+NOT_CALLABLE = {
+    "demo_catalog": "the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL",
+    "descriptive_only": "its source only describes models, nothing is called through it",
+    "no_api_key": "it needs an API key and its source names no key variable",
+    "key_not_in_environment": "its source's API key variable is not set in the environment",
+}
 _BIT = {name: 1 << position for position, name in enumerate(CAPABILITIES)}
 _NO_PRICE = Decimal("Infinity")  # above every (finite) price cap
 _NO_SAFETY = Decimal(-1)  # below every safety floor
@@ -42,6 +54,8 @@ class Candidate:
     popularity: int
     is_recommended: bool
     linked: tuple[tuple[str, str], ...] = ()  # (field, source) of the facts a linked record supplied
+    callable: bool = True
+    not_callable_reason: str | None = None  # a NOT_CALLABLE key when not callable
     mask: int = field(init=False, repr=False, compare=False)
     context: int = field(init=False, repr=False, compare=False)
     output: int = field(init=False, repr=False, compare=False)
@@ -93,6 +107,7 @@ class Requirements:
     preferred: tuple[str, ...] = ()
     strategy: str = "balanced"
     fallbacks: int = 3
+    callable_only: bool = True  # False: models that cannot be called are candidates too (their reasons say so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +124,8 @@ class Selection:
     eligible: int
     considered: int
     rejections: dict[str, int] = field(default_factory=dict)
+    nothing_callable: bool = False  # nothing fits, and models that cannot be called would have (or none can be at all)
+    reasons: tuple[str, ...] = ()  # why the selection is what it is, when that needs saying
 
 
 class _Scale:
@@ -123,12 +140,16 @@ class _Scale:
 
 @dataclass(frozen=True)
 class CatalogIndex:
-    """Every candidate sorted best-first per strategy, also split by category; built once per catalog version."""
+    """Every candidate sorted best-first per strategy, also split by category, and the same for the callable ones
+    alone (the default pool, so leaving the others out costs a request nothing); built once per catalog version."""
 
     size: int
     scale: _Scale
     ordered: dict[str, tuple[Candidate, ...]]
     by_category: dict[tuple[str, str], tuple[Candidate, ...]]
+    callable_ordered: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)
+    callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
+    not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
 
 
 def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
@@ -144,13 +165,20 @@ def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
         for strategy in STRATEGIES
         for category in categories
     }
-    return CatalogIndex(len(candidates), scale, ordered, by_category)
+    only_callable = {key: tuple(c for c in pool if c.callable) for key, pool in ordered.items()}
+    only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
+    not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
+    return CatalogIndex(
+        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable
+    )
 
 
 def rejection(c: Candidate, r: Requirements) -> str | None:
     """The first hard requirement `c` fails, or None when it is eligible (the reference for the staged filters)."""
     if r.category and c.category != r.category:
         return "category"
+    if r.callable_only and not c.callable:
+        return "not_callable"
     if r.providers and c.provider not in r.providers:
         return "provider"
     if c.provider in r.exclude_providers:
@@ -213,6 +241,12 @@ def _eligible(index: CatalogIndex, r: Requirements) -> tuple[list[Candidate], di
         if len(pool) - len(kept):
             rejections["category"] = len(pool) - len(kept)
         pool = kept
+    if r.callable_only:  # the pre-built callable pool of the same (strategy[, category]): no pass over the catalog
+        key = (r.strategy, r.category) if r.category else r.strategy
+        kept = (index.callable_by_category if r.category else index.callable_ordered).get(key, ())
+        if len(pool) - len(kept):
+            rejections["not_callable"] = len(pool) - len(kept)
+        pool = kept
     for reason, keep in _stages(r):
         kept = keep(pool)
         if len(pool) - len(kept):
@@ -249,9 +283,11 @@ def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...
     def told(text: str, fact: str) -> str:
         return f"{text} — from {linked[fact]}" if fact in linked else text
 
-    said = ["listed in preferred"] if preferred else []
+    said = [] if c.callable else [f"cannot be called: {NOT_CALLABLE.get(c.not_callable_reason, 'unknown why')}"]
+    if preferred:
+        said.append("listed in preferred")
     if r.capabilities:
-        said.append(told("has " + ", ".join(sorted(r.capabilities)), "capabilities"))
+        said.append(told("has " + ", ".join(capability_label(name) for name in sorted(r.capabilities)), "capabilities"))
     if r.min_context:
         said.append(told(f"context {c.context:,} ≥ {r.min_context:,} tokens", "context_window"))
     if c.pricing_status == "free":
@@ -281,7 +317,38 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
                reasons(c, requirements, preferred=c.model in preferred))
         for c in chain
     ]  # fmt: skip
-    return Selection(ranked[0] if ranked else None, ranked[1:], len(eligible), index.size, rejections)
+    selection = Selection(ranked[0] if ranked else None, ranked[1:], len(eligible), index.size, rejections)
+    if selection.selected is None and requirements.callable_only and rejections.get("not_callable"):
+        if why := _nothing_callable(index, requirements):
+            selection.nothing_callable, selection.reasons = True, (why,)
+    elif requirements.callable_only is False and ranked and not all(c.callable for c in chain):
+        selection.reasons = ("callable_only is false: models that cannot be called are offered; each says why",)
+    return selection
+
+
+def capability_label(name: str) -> str:
+    """A capability as people read it (and as the picker's chips show it): "function calling"."""
+    return name.replace("_", " ")
+
+
+def _nothing_callable(index: CatalogIndex, r: Requirements) -> str | None:
+    """Why an empty selection is empty when models that cannot be called were left out, naming why they cannot;
+    None when callability is not why (callable models exist, and none of the others would fit either)."""
+    if len(index.callable_ordered.get(r.strategy, ())) == 0:
+        counts = index.not_callable
+        return "no model in the catalog can be called: " + _why(counts)
+    would_fit, _ = _eligible(index, replace(r, callable_only=False))
+    counts = Counter(c.not_callable_reason or "unknown" for c in would_fit if not c.callable)
+    if not counts:
+        return None
+    return (
+        f"no model that can be called fits these requirements; {sum(counts.values())} that cannot be called would "
+        f'(send "callable_only": false to see them): {_why(counts)}'
+    )
+
+
+def _why(counts: Counter[str]) -> str:
+    return "; ".join(NOT_CALLABLE.get(reason, "unknown why") for reason, _ in counts.most_common())
 
 
 def _chain(eligible: list[Candidate], r: Requirements) -> list[Candidate]:

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import LLMModel
-from catalog.selection import STRATEGIES
+from catalog.selection import NOT_CALLABLE, STRATEGIES
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
@@ -38,6 +38,38 @@ PROVENANCE_FIELDS = (
     "display_name", "provider", "category", "tags", "capabilities", "context_window", "max_output_tokens", "pricing",
     "is_free", "requires_api_key", "api_key_available", "is_recommended", "safety_score",
 )  # fmt: skip
+
+
+NOT_CALLABLE_REASONS = tuple(NOT_CALLABLE)
+
+
+def callability(*, source_kind: str, source_file: str, source_is_callable: bool, requires_api_key: bool,
+                api_key_available: bool, api_key_env: str) -> tuple[bool, str | None]:  # fmt: skip
+    """Whether the team can call the model, and if not why (a NOT_CALLABLE key), from what the sync recorded.
+
+    api_key_available is the sync's reading of the key variable's presence (LiteLLM, OpenRouter); a descriptive
+    source routes nothing; a static source without a file of its own reads the bundled demo catalog, a recorded list
+    nothing is called through (one with its own file is judged by its key like any other).
+    """
+    if not source_is_callable:
+        return False, "descriptive_only"
+    if source_kind == "static" and not source_file:
+        return False, "demo_catalog"
+    if requires_api_key and not api_key_available:
+        return False, "key_not_in_environment" if api_key_env else "no_api_key"
+    return True, None
+
+
+def entry_callability(entry: dict) -> tuple[bool, str | None]:
+    """An API entry's callability; an entry saved before entries carried it (an older snapshot file) is judged from
+    what it does carry: its source's name for the demo catalog, the key flags for the rest."""
+    if "callable" in entry:
+        return entry["callable"], entry["not_callable_reason"]
+    if entry["source"] == "static":
+        return False, "demo_catalog"
+    if entry["requires_api_key"] and not entry["api_key_available"]:
+        return False, "key_not_in_environment"
+    return True, None
 
 
 def _price_text(value: Decimal | str | None) -> str | None:
@@ -74,6 +106,7 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
         "is_free": row["is_free"],
         "requires_api_key": row["requires_api_key"],
         "api_key_available": row["api_key_available"],
+        **dict(zip(("callable", "not_callable_reason"), _row_callability(row), strict=True)),
         "is_active": row["is_active"],
         "is_recommended": row["eff_is_recommended"],
         "popularity": row["popularity"],
@@ -85,6 +118,17 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
     if provenance:
         entry["provenance"] = entry_provenance(row, linked)
     return entry
+
+
+def _row_callability(row: dict) -> tuple[bool, str | None]:
+    return callability(
+        source_kind=row["source__kind"],
+        source_file=row["source__base_url"],
+        source_is_callable=row["source__is_callable"],
+        requires_api_key=row["requires_api_key"],
+        api_key_available=row["api_key_available"],
+        api_key_env=row["source__api_key_env"],
+    )
 
 
 def entry_provenance(row: dict, linked: dict) -> dict[str, str]:
@@ -122,6 +166,14 @@ class LLMModelSerializer(serializers.Serializer):
     is_free = serializers.BooleanField()
     requires_api_key = serializers.BooleanField()
     api_key_available = serializers.BooleanField()
+    callable = serializers.BooleanField(help_text="The team can call it through its source now.")
+    not_callable_reason = serializers.ChoiceField(
+        choices=NOT_CALLABLE_REASONS,
+        allow_null=True,
+        help_text="null when callable; demo_catalog: the bundled demo catalog; descriptive_only: its source only "
+        "describes; no_api_key: it needs a key and its source names no key variable; key_not_in_environment: the "
+        "source's key variable is not set",
+    )
     is_active = serializers.BooleanField()
     is_recommended = serializers.BooleanField()
     popularity = serializers.IntegerField()
@@ -292,6 +344,12 @@ class SelectionRequestSerializer(StrictSerializer):
     fallbacks = WholeNumberField(min_value=0, max_value=10, default=3)
     input_tokens = _whole(required=False)
     output_tokens = _whole(required=False)
+    callable_only = FlagField(
+        required=False,
+        default=True,
+        help_text="Default true: only models the team can call. false: every model, each saying whether it can be "
+        "called and why not.",
+    )
 
 
 class EstimatedCostSerializer(serializers.Serializer):
@@ -312,6 +370,13 @@ class SelectionSerializer(serializers.Serializer):
     eligible = serializers.IntegerField()
     considered = serializers.IntegerField()
     rejections = serializers.DictField(child=serializers.IntegerField())
+    callable_only = serializers.BooleanField(help_text="Whether models that cannot be called were left out.")
+    nothing_callable = serializers.BooleanField(
+        help_text="True when only models that cannot be called would fit (or the catalog has none that can be)."
+    )
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="Why the selection is what it is, when that needs saying."
+    )
     stale = serializers.BooleanField()
 
 

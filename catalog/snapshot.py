@@ -24,7 +24,7 @@ from django.utils import timezone
 from catalog.models import LLMModel
 from catalog.selection import Candidate, CatalogIndex, build_index
 from catalog.selectors import catalog_version_get
-from catalog.serializers import decimal_text, llm_model_entry
+from catalog.serializers import decimal_text, entry_callability, llm_model_entry
 from config.metrics import snapshot_built_now
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ _offline: Snapshot | None = None
 def candidate_from_entry(entry: dict) -> Candidate:
     """The selection view of one API entry (so a snapshot read back from disk selects exactly alike)."""
     pricing = entry["pricing"]
+    can_call, why_not = entry_callability(entry)
     return Candidate(
         id=entry["id"],
         model=entry["model"],
@@ -66,6 +67,8 @@ def candidate_from_entry(entry: dict) -> Candidate:
         popularity=entry["popularity"],
         is_recommended=entry["is_recommended"],
         linked=_linked(entry.get("provenance", {})),
+        callable=can_call,
+        not_callable_reason=why_not,
     )
 
 
@@ -150,7 +153,10 @@ def _load() -> Snapshot | None:
 
 
 def _static() -> Snapshot:
-    """The static catalog shipped with the package; its ids are -1..-N so none can be mistaken for a database id."""
+    """The static catalog shipped with the package; its ids are -1..-N so none can be mistaken for a database id.
+
+    Its entries are the demo catalog, never callable: a selection over it says so (or, by default, picks nothing).
+    """
     # catalog does not import modelsync elsewhere; this last resort reads the sync's shipped file lazily.
     from modelsync.adapters.base import SourceConfig, adapter_for
 
@@ -174,7 +180,8 @@ def _static_entry(id_: int, record, seen_at: str) -> dict:
         "pricing": {"status": record.pricing_status, "input_per_mtok": decimal_text(record.input_cost_per_mtok),
                     "output_per_mtok": decimal_text(record.output_cost_per_mtok)},
         "is_free": record.is_free, "requires_api_key": record.requires_api_key,
-        "api_key_available": record.api_key_available, "is_active": True, "is_recommended": record.is_recommended,
+        "api_key_available": record.api_key_available, "callable": False, "not_callable_reason": "demo_catalog",
+        "is_active": True, "is_recommended": record.is_recommended,
         "popularity": 0, "safety_score": decimal_text(record.safety_score), "first_seen_at": seen_at,
         "last_seen_at": seen_at, "deactivated_at": None,
     }  # fmt: skip

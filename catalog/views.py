@@ -93,7 +93,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         # Hidden models never; inactive ones only with include_inactive=1 (LLMModelFilter.filter_queryset).
-        return LLMModel.objects.filter(is_hidden=False).with_effective_values()
+        return LLMModel.objects.filter(is_hidden=False).offered().with_effective_values()
 
     def filter_queryset(self, queryset):
         """Filtered and ordered, then read as entry rows: list pages, get_object() and cost all use them."""
@@ -211,6 +211,7 @@ def requirements_from(data: dict) -> Requirements:
         preferred=tuple(data.get("preferred", ())),
         strategy=data["strategy"],
         fallbacks=data["fallbacks"],
+        callable_only=data["callable_only"],
     )
 
 
@@ -235,6 +236,9 @@ class SelectView(APIView):
             "eligible": result.eligible,
             "considered": result.considered,
             "rejections": result.rejections,
+            "callable_only": body.validated_data["callable_only"],
+            "nothing_callable": result.nothing_callable,
+            "reasons": list(result.reasons),
             "stale": snapshot.stale,
         }
         return Response(data, headers=STALE if snapshot.stale else {})

@@ -80,7 +80,8 @@ class SourceAdmin(admin.ModelAdmin):
                     "healthy", "next_run")  # fmt: skip
     list_filter = ("kind", "enabled")
     search_fields = ("name", "base_url")
-    readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at")
+    readonly_fields = ("last_run_at", "last_success_at", "consecutive_failures", "created_at", "updated_at",
+                       "disabled_reason")  # fmt: skip
     actions = ("sync_selected",)
 
     change_form_template = "admin/modelsync/source/change_form.html"
@@ -139,6 +140,23 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="healthy", boolean=True)
     def healthy(self, obj: Source) -> bool:
         return obj.is_healthy
+
+    def changelist_view(self, request, extra_context=None):
+        # Why modelsync turned a source off, above the list (no column: the list is wide enough already).
+        if request.method == "GET":
+            self._say_why_off(request, Source.objects.all())
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":  # above the form, not only in its read-only field at the bottom
+            self._say_why_off(request, Source.objects.filter(pk=object_id) if object_id.isdigit() else [])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _say_why_off(request, sources) -> None:
+        for source in sources:
+            if not source.enabled and source.disabled_reason:
+                messages.warning(request, f"The source '{source.name}' is off. {source.disabled_reason}")
 
     @admin.display(description="next scheduled")
     def next_run(self, obj: Source) -> str:

@@ -47,6 +47,11 @@ class Source(models.Model):
         help_text="Name of the environment variable that holds the key. The key itself is never stored.",
     )
     enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Why modelsync turned this source off by itself; cleared when staff enable it again.",
+    )
     include_patterns = models.TextField(blank=True, help_text="Glob patterns on the model name, one per line.")
     exclude_patterns = models.TextField(blank=True, help_text="Glob patterns; an exclude wins over an include.")
     auto_publish = models.BooleanField(default=True, help_text="Offer new models at once; otherwise they start hidden.")

@@ -76,7 +76,7 @@ class Replica:
 
 
 @pytest.fixture
-def fleet(tmp_path):
+def fleet(tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
     redis = _redis()
@@ -86,6 +86,7 @@ def fleet(tmp_path):
     source = Source.objects.create(
         name="gateway", kind=Source.Kind.STATIC, base_url=str(catalog_file), api_key_env="OPENROUTER_API_KEY"
     )  # the canary below: never in any answer
+    monkeypatch.setenv("OPENROUTER_API_KEY", CANARY)  # synced with its key, as the fleet's worker would: callable
     assert source_sync(source=source, trigger=SyncRun.Trigger.CLI).status == SyncRun.Status.SUCCEEDED
     get_user_model().objects.create_superuser("staff", "", PASSWORD)
     token = Token.objects.create(user=get_user_model().objects.get(username="staff")).key

@@ -33,6 +33,9 @@ def assert_stale(response, status: int = 200) -> dict:
     return body
 
 
+DEMO = {"callable_only": False}  # the catalog here is the bundled demo one: nothing in it can be called
+
+
 @pytest.fixture
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
@@ -46,7 +49,7 @@ def test_list_detail_cost_and_select_answer_from_the_last_snapshot(reader, staff
         listed = assert_stale(reader.get("/api/v1/models/", {"page_size": 10}))
         detail = assert_stale(reader.get(f"/api/v1/models/{model.pk}/"))
         cost = assert_stale(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": 1_000_000}))
-        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat"}, format="json"))
+        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat", **DEMO}, format="json"))
         trigger = staff.post("/api/v1/sync/", {}, format="json")
         history = staff.get("/api/v1/sync-runs/")
     assert listed["count"] == 421 and len(listed["results"]) == 10 and listed["next"]
@@ -96,10 +99,13 @@ def test_a_new_process_reads_the_snapshot_saved_on_disk(reader, var_dir, real_ca
 def test_with_no_snapshot_at_all_the_static_catalog_is_served(reader, var_dir):
     with database_down():
         listed = assert_stale(reader.get("/api/v1/models/", {"search": "deepseek/deepseek-chat"}))
-        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat"}, format="json"))
+        selected = assert_stale(reader.post("/api/v1/select/", {"category": "chat", **DEMO}, format="json"))
+        by_default = assert_stale(reader.post("/api/v1/select/", {"category": "chat"}, format="json"))
         assert snapshot_get().origin == "static"
     assert listed["count"] >= 1 and all(e["id"] < 0 for e in listed["results"])  # never a database id
     assert selected["selected"] and selected["considered"] == 421
+    assert {(e["callable"], e["not_callable_reason"]) for e in listed["results"]} == {(False, "demo_catalog")}
+    assert by_default["selected"] is None and by_default["nothing_callable"]  # the shipped catalog is the demo one
 
 
 def test_selection_does_not_count_static_picks_toward_popularity(reader, var_dir):
@@ -114,7 +120,7 @@ def test_a_token_verified_before_the_outage_keeps_reading_stale(token_client, va
     assert token_client.get("/api/v1/models/", {"page_size": 1}).status_code == 200  # verified: remembered
     with database_down():
         listed = assert_stale(token_client.get("/api/v1/models/", {"page_size": 5}))
-        selected = assert_stale(token_client.post("/api/v1/select/", {"category": "chat"}, format="json"))
+        selected = assert_stale(token_client.post("/api/v1/select/", {"category": "chat", **DEMO}, format="json"))
     assert listed["count"] == 421 and selected["selected"]["category"] == "chat"
 
 

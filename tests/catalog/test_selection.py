@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.selection import STRATEGIES, Candidate, Requirements, _Scale, build_index, rejection, score, select
+from catalog.selection import (
+    NOT_CALLABLE,
+    STRATEGIES,
+    Candidate,
+    Requirements,
+    _Scale,
+    build_index,
+    rejection,
+    score,
+    select,
+)
 from tests.catalog.real_catalog import real_candidates
 
 PROVIDERS = ["openai", "anthropic", "google", "mistral", "meta"]
@@ -22,6 +32,7 @@ NAMES = st.text("abcdefg-/", min_size=1, max_size=6)
 def candidates(draw, ids):
     status = draw(st.sampled_from(["known", "free", "unknown", "variable"]))
     input_cost, output_cost = (draw(PRICE), draw(PRICE)) if status == "known" else (None, None)
+    why_not = draw(st.none() | st.sampled_from(sorted(NOT_CALLABLE)))  # None: callable (most of a real catalog)
     return Candidate(
         id=draw(ids),
         model=draw(NAMES),
@@ -37,6 +48,8 @@ def candidates(draw, ids):
         safety_score=draw(st.none() | st.decimals(min_value=0, max_value=1, places=2)),
         popularity=draw(st.integers(0, 1000)),
         is_recommended=draw(st.booleans()),
+        callable=why_not is None,
+        not_callable_reason=why_not,
     )
 
 
@@ -56,6 +69,7 @@ REQUIREMENTS = st.builds(
     preferred=st.lists(NAMES, max_size=3).map(tuple),
     strategy=st.sampled_from(STRATEGIES),
     fallbacks=st.integers(0, 10),
+    callable_only=st.booleans(),
 )
 
 
@@ -98,10 +112,13 @@ def test_every_pick_is_eligible_unique_ordered_and_independent_of_row_order(cata
 @settings(max_examples=200, deadline=None)
 @given(catalog=CATALOGS, strategy=st.sampled_from(STRATEGIES))
 def test_without_preferences_the_selected_model_has_the_top_score(catalog, strategy):
-    result = select(build_index(catalog), Requirements(strategy=strategy))
+    result = select(build_index(catalog), Requirements(strategy=strategy, callable_only=False))
     if catalog:
-        scale = _Scale(catalog)
+        scale = _Scale(catalog)  # scores are scaled to the whole catalog, callable or not
         assert result.selected.score == round(max(score(c, strategy, scale) for c in catalog), 6)
+        callable_ones = select(build_index(catalog), Requirements(strategy=strategy))
+        best = max((score(c, strategy, scale) for c in catalog if c.callable), default=None)
+        assert (callable_ones.selected and callable_ones.selected.score) == (best if best is None else round(best, 6))
     else:
         assert result.selected is None and result.considered == 0
 
@@ -315,11 +332,11 @@ def test_reasons_say_why_in_words():
                        popularity=42, is_recommended=True)  # fmt: skip
     index = build_index((model,))
     assert select(index, replace(wanted, preferred=("m1",))).selected.reasons == (
-        "listed in preferred", "has function_calling, vision", "context 1,048,576 ≥ 128,000 tokens",
+        "listed in preferred", "has function calling, vision", "context 1,048,576 ≥ 128,000 tokens",
         "$0.15 in / $10 out per Mtok", "recommended",
     )  # fmt: skip
     assert select(index, replace(wanted, strategy="most_capable")).selected.reasons == (
-        "has function_calling, vision", "context 1,048,576 ≥ 128,000 tokens", "$0.15 in / $10 out per Mtok",
+        "has function calling, vision", "context 1,048,576 ≥ 128,000 tokens", "$0.15 in / $10 out per Mtok",
         "context window 1,048,576 tokens", "3 capabilities", "recommended",
     )  # fmt: skip
     assert select(index, Requirements(strategy="largest_context")).selected.reasons == (
@@ -382,3 +399,98 @@ def test_fallbacks_spread_over_providers_before_repeating_one():
     preferred = select(index, replace(cheapest, preferred=("m4",), fallbacks=3))
     assert ids(preferred) == [4, 1, 5, 2]  # after the preferred anthropic model: openai, google, then the rest
     assert preferred.eligible == 6 and preferred.considered == 6 and preferred.rejections == {}
+
+
+# --- callability: only models the team can call, unless asked; an empty answer says why ---------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(catalog=CATALOGS, requirements=REQUIREMENTS)
+def test_by_default_only_callable_models_are_picked_and_opting_out_only_adds_others(catalog, requirements):
+    only = select(build_index(catalog), replace(requirements, callable_only=True))
+    every = select(build_index(catalog), replace(requirements, callable_only=False))
+    assert all(r.candidate.callable for r in chain_of(only))
+    assert only.eligible == every.eligible - every_not_callable(catalog, requirements)
+    assert "not_callable" not in every.rejections
+    for ranked in chain_of(every):  # a model that cannot be called says so first, in words
+        said = ranked.reasons[0] if ranked.reasons else ""
+        assert said.startswith("cannot be called: ") != ranked.candidate.callable
+    # nothing_callable: the default found nothing, but models that cannot be called would have fitted, or the catalog
+    # has none that can be called at all.
+    none_callable = not any(c.callable for c in catalog)
+    blamed = only.rejections.get("not_callable", 0) > 0 and (
+        none_callable or every_not_callable(catalog, requirements) > 0
+    )
+    assert only.nothing_callable == (only.selected is None and blamed)
+    assert bool(only.reasons) == only.nothing_callable
+    assert not every.nothing_callable
+
+
+def every_not_callable(catalog, r: Requirements) -> int:
+    """Models meeting every requirement but callability: what callable_only=false adds to the eligible count."""
+    return sum(1 for c in catalog if not c.callable and rejection(c, replace(r, callable_only=False)) is None)
+
+
+DEMO = {"callable": False, "not_callable_reason": "demo_catalog"}
+
+
+def test_a_demo_catalog_selects_nothing_by_default_and_says_to_point_it_at_a_gateway():
+    index = build_index([_candidate(1, **DEMO), _candidate(2, **DEMO, provider="anthropic")])
+    result = select(index, Requirements())
+    assert result.selected is None and result.fallbacks == [] and result.eligible == 0
+    assert result.nothing_callable and result.rejections == {"not_callable": 2}
+    assert result.reasons == (
+        "no model in the catalog can be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL",
+    )
+    opted = select(index, Requirements(callable_only=False, fallbacks=1))
+    assert ids(opted) == [1, 2] and not opted.nothing_callable
+    assert opted.selected.reasons[0] == (
+        "cannot be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL"
+    )
+    assert opted.reasons == ("callable_only is false: models that cannot be called are offered; each says why",)
+
+
+def test_when_callable_models_exist_but_only_others_fit_the_answer_counts_them_and_names_why():
+    catalog = [
+        _candidate(1, context_window=8_000),
+        _candidate(2, context_window=200_000, callable=False, not_callable_reason="key_not_in_environment"),
+        _candidate(3, context_window=300_000, callable=False, not_callable_reason="descriptive_only"),
+        _candidate(4, context_window=300_000, callable=False, not_callable_reason="descriptive_only"),
+    ]
+    result = select(build_index(catalog), Requirements(min_context=100_000))
+    assert result.selected is None and result.nothing_callable
+    assert result.rejections == {"not_callable": 3, "context_window": 1}
+    assert result.reasons == (
+        'no model that can be called fits these requirements; 3 that cannot be called would (send "callable_only": '
+        "false to see them): its source only describes models, nothing is called through it; its source's API key "
+        "variable is not set in the environment",
+    )
+
+
+def test_nothing_fitting_at_all_is_not_blamed_on_callability():
+    catalog = [_candidate(1), _candidate(2, callable=False, not_callable_reason="no_api_key")]
+    result = select(build_index(catalog), Requirements(min_context=10**6))
+    assert result.selected is None and result.rejections == {"not_callable": 1, "context_window": 1}
+    assert not result.nothing_callable and result.reasons == ()  # the one left out would not have fitted either
+    everything_fits = select(build_index(catalog), Requirements())
+    assert ids(everything_fits) == [1] and not everything_fits.nothing_callable and everything_fits.reasons == ()
+
+
+def test_the_callable_pool_keeps_the_strategy_order_and_the_category_split():
+    catalog = [
+        _candidate(1, input_cost=Decimal(5)),
+        _candidate(2, input_cost=Decimal("0.1"), **DEMO),
+        _candidate(3, input_cost=Decimal(1), provider="anthropic"),
+        _candidate(4, input_cost=Decimal("0.2"), category="embedding"),
+    ]
+    index = build_index(catalog)
+    cheapest = Requirements(strategy="cheapest", category="chat", fallbacks=3)
+    assert ids(select(index, cheapest)) == [3, 1]
+    assert select(index, cheapest).rejections == {"category": 1, "not_callable": 1}
+    assert ids(select(index, replace(cheapest, callable_only=False))) == [2, 3, 1]
+
+
+def test_capabilities_read_as_the_chips_do():
+    index = build_index([_candidate(1, capabilities=frozenset({"function_calling", "parallel_function_calling"}))])
+    wanted = Requirements(capabilities=frozenset({"parallel_function_calling", "function_calling"}))
+    assert select(index, wanted).selected.reasons[0] == "has function calling, parallel function calling"

@@ -67,6 +67,24 @@ def test_sync_models_right_after_migrate_syncs_the_env_source(auto_setup):
     assert LLMModel.objects.filter(source__name="litellm", is_active=True).count() == summary["created"]
 
 
+def test_a_demo_install_then_migrate_with_a_gateway_syncs_only_the_gateway(auto_setup, monkeypatch):
+    """The README's order: a first start on the demo, then LITELLM_PROXY_URL, migrate and one sync_models."""
+    _migrate()
+    call_command("sync_models", stdout=io.StringIO())
+    assert LLMModel.objects.filter(source__name="static").count() == 421
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-startup-0000")
+    with litellm_proxy() as proxy:
+        auto_setup.LITELLM_PROXY_URL = proxy.url
+        _migrate()
+        out = io.StringIO()
+        call_command("sync_models", "--json", stdout=out)  # every enabled source: the gateway alone now
+    summaries = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    assert [summary["source"] for summary in summaries] == ["litellm"]
+    assert dict(Source.objects.values_list("name", "enabled")) == {"litellm": True, "static": False}
+    offered = set(LLMModel.objects.visible().values_list("source__name", flat=True))
+    assert offered == {"litellm"}  # the demo's 421 rows are kept, and offered nowhere
+
+
 @pytest.mark.parametrize(
     ("name", "hint"),
     [

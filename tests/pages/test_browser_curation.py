@@ -101,6 +101,7 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
     page.fill("input[name=min_context]", "100000")
     page.select_option("select[name=strategy]", "cheapest")
     page.fill("input[name=fallbacks]", "3")
+    page.uncheck("input[name=callable_only]")  # the demo catalog: nothing in it can be called
     page.click("#select-button")
     page.wait_for_selector("[data-testid=selected-model]")
     shown = page.text_content("[data-testid=selected-model]")
@@ -115,6 +116,7 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
         "fallbacks": 3,
         "input_tokens": 1000,
         "output_tokens": 500,
+        "callable_only": False,
     }
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     answer = page.request.post(
@@ -123,6 +125,8 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
     assert answer.ok, answer.text()
     expected = answer.json()
     assert shown == expected["selected"]["model"]
+    warning = page.text_content("[data-testid=not-callable-warning]")
+    assert warning == "This model cannot be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL."
     assert fallbacks == len(expected["fallbacks"]) == 3
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from modelsync.models import Source, SyncRun
 from modelsync.services import source_sync
+from modelsync.sources import static_sources_retire
 from tests.browser import admin_login
 from tests.modelsync.fake_upstream import litellm_proxy
 
@@ -15,14 +16,28 @@ PASSWORD = "browser-test-pw-9313"
 
 
 @pytest.fixture
-def catalog(settings, django_user_model):
+def catalog(settings, django_user_model, monkeypatch):
+    """The demo first, then the gateway added with its key in the environment, as the README goes: the demo retired."""
     settings.MODELSYNC_PUBLIC_READ = False
+    monkeypatch.setenv("LITELLM_API_KEY", "sk-screenshots-0000")
     static = Source.objects.create(name="static", kind=Source.Kind.STATIC)
     with litellm_proxy() as proxy:
-        litellm = Source.objects.create(name="litellm", kind=Source.Kind.LITELLM, base_url=proxy.url)
+        litellm = Source.objects.create(
+            name="litellm", kind=Source.Kind.LITELLM, base_url=proxy.url, api_key_env="LITELLM_API_KEY"
+        )
         for source in (static, litellm):
             run = source_sync(source=source, trigger=SyncRun.Trigger.CLI)
             assert run.status == SyncRun.Status.SUCCEEDED, run.error_message
+    static_sources_retire(added=litellm)
+    django_user_model.objects.create_superuser("staff", "", PASSWORD)
+
+
+@pytest.fixture
+def demo_catalog(settings, django_user_model):
+    """What a fresh install serves: the bundled static source alone."""
+    settings.MODELSYNC_PUBLIC_READ = False
+    run = source_sync(source=Source.objects.create(name="static", kind=Source.Kind.STATIC), trigger=SyncRun.Trigger.CLI)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error_message
     django_user_model.objects.create_superuser("staff", "", PASSWORD)
 
 
@@ -72,6 +87,62 @@ def test_picker(browser_page, catalog):
     _shot(page, "screen-picker")
     assert _align(page, "td.num") == "right" and _align(page, "th.num") == "right"
     assert page.locator("[data-testid=fallback]").count() == 3
+    # Callability on every row and pick (the gateway's key is in the environment), in the chips' words.
+    rows = page.locator("#catalog tbody tr")
+    assert rows.count() > 0 and set(_texts(page, "#catalog tbody [data-testid=callable]")) == {"callable"}
+    assert page.locator("#selected [data-testid=callable]").inner_text() == "callable"
+    assert not page.locator("[data-testid=not-callable-warning]").count()
+    assert "has function calling" in _texts(page, "#selected .reasons li")
+    labels = page.locator("select[name=strategy] option").all_inner_texts()
+    assert labels == ["balanced", "cheapest", "most capable", "largest context", "popular"]
+
+
+def _texts(page, selector: str) -> list[str]:
+    return page.locator(selector).all_inner_texts()
+
+
+def test_picker_on_the_demo_catalog_says_nothing_can_be_called_and_why(browser_page, demo_catalog):
+    page = browser_page
+    admin_login(page, "staff", PASSWORD)
+    page.goto("/picker/")
+    page.wait_for_selector("td.num")
+    assert set(_texts(page, "#catalog tbody [data-testid=callable]")) == {"demo catalog"}
+    page.check("input[name=capabilities][value=function_calling]")
+    page.click("#select-button")
+    page.wait_for_selector("[data-testid=selection-reason]")
+    assert page.text_content("[data-testid=selected-name]") == "No model that can be called fits"
+    assert _texts(page, "[data-testid=selection-reason]") == [  # as shown: the API's reason, capitalized
+        "No model in the catalog can be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL"
+    ]
+    assert page.locator("#fallbacks-heading").is_hidden()  # no empty "Fallbacks" heading
+    _shot(page, "screen-picker-demo-nothing-callable")
+
+    page.uncheck("input[name=callable_only]")  # the documented opt-in: show what it would pick, saying why not
+    page.click("#select-button")
+    page.wait_for_selector("[data-testid=not-callable-warning]")
+    _shot(page, "screen-picker-demo")
+    warning = page.text_content("[data-testid=not-callable-warning]")
+    assert warning == "This model cannot be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL."
+    assert page.locator("#selected [data-testid=callable]").inner_text() == "demo catalog"
+    assert set(_texts(page, "[data-testid=fallback] [data-testid=callable]")) == {"demo catalog"}
+    reasons = _texts(page, "#selected .reasons li")
+    assert reasons[0].startswith("cannot be called: the bundled demo catalog") and "has function calling" in reasons
+
+
+def test_admin_sources_list_says_why_the_demo_is_off(browser_page, catalog):
+    page = browser_page
+    admin_login(page, "staff", PASSWORD)
+    page.goto("/admin/modelsync/source/")
+    _shot(page, "screen-admin-sources-demo-off")
+    notices = page.locator("ul.messagelist li.warning").all_inner_texts()
+    assert notices == [
+        "The source 'static' is off. Turned off when the source 'litellm' was added: the bundled demo catalog is not "
+        "a gateway and no model in it can be called. Staff may enable it again."
+    ]
+    page.locator("#result_list a", has_text="static").click()
+    assert "the bundled demo catalog is not a gateway" in page.locator(".field-disabled_reason").inner_text()
+    assert page.locator("ul.messagelist li.warning").all_inner_texts() == notices  # above the form too
+    _shot(page, "screen-admin-source-demo-off")
 
 
 def _cut_off(page) -> list[str]:

@@ -6,6 +6,8 @@ const API = "/api/v1";
 const form = document.getElementById("requirements");
 const banner = document.getElementById("banner");
 let nextCatalogPage = null;
+// Why a model cannot be called, by the API's not_callable_reason (the page renders them from catalog.selection).
+const NOT_CALLABLE = JSON.parse(document.getElementById("not-callable-reasons").textContent);
 
 // --- Talking to the API --------------------------------------------------------------------
 
@@ -59,7 +61,7 @@ const SELECT_FIELDS = {
   category: "text", capabilities: "checkboxes", min_context: "integer", min_output_tokens: "integer",
   max_input_cost: "text", max_output_cost: "text", providers: "list", exclude_providers: "list",
   min_safety: "number", free_only: "flag", preferred: "list", strategy: "text", fallbacks: "integer",
-  input_tokens: "integer", output_tokens: "integer",
+  input_tokens: "integer", output_tokens: "integer", callable_only: "boolean",
 };
 
 function readRequirements() {
@@ -69,6 +71,7 @@ function readRequirements() {
     const raw = values.get(name);
     if (type === "checkboxes") requirements[name] = values.getAll(name);
     else if (type === "flag") { if (raw) requirements[name] = true; }
+    else if (type === "boolean") requirements[name] = raw !== null; // a checkbox sent either way (default true)
     else if (type === "list") { const items = list(raw || ""); if (items.length) requirements[name] = items; }
     else if (raw !== null && raw.trim() !== "") requirements[name] = type === "text" ? raw.trim() : Number(raw);
   }
@@ -118,6 +121,17 @@ function badges(items) {
   return el("span", {}, ...(items || []).map((item) => el("span", { class: "badge" }, item.replaceAll("_", " "))));
 }
 
+function whyNotCallable(model) {
+  return NOT_CALLABLE[model.not_callable_reason] || "it cannot be called";
+}
+
+// "callable" or why not, as a chip; the whole reason on hover.
+function callability(model) {
+  if (model.callable) return el("span", { class: "callable yes", "data-testid": "callable" }, "callable");
+  return el("span", { class: "callable no", "data-testid": "callable", title: whyNotCallable(model) },
+    (model.not_callable_reason || "not callable").replaceAll("_", " "));
+}
+
 function showBanner(kind, message) {
   banner.className = `banner ${kind}`;
   banner.textContent = message;
@@ -131,11 +145,16 @@ function clearBanner() {
 
 function renderSelected(model) {
   const card = document.getElementById("selected");
+  card.classList.toggle("not-callable", !model.callable);
+  const warning = model.callable ? [] : [el("p", { class: "warning", role: "alert", "data-testid": "not-callable-warning" },
+    `This model cannot be called: ${whyNotCallable(model)}.`)];
   card.replaceChildren(
+    ...warning,
     el("span", { class: "score" }, `score ${model.score.toFixed(2)}`),
     el("div", { class: "name", "data-testid": "selected-name" }, model.display_name),
     el("div", {}, el("code", { "data-testid": "selected-model" }, model.model), " via ", model.source),
     el("div", { class: "meta" },
+      callability(model),
       el("span", {}, model.provider),
       el("span", {}, model.context_window ? `${model.context_window.toLocaleString()} tokens` : "context unknown"),
       el("span", {}, priceText(model)),
@@ -153,15 +172,19 @@ function renderSelection(result) {
     renderSelected(result.selected);
   } else {
     const reasons = Object.entries(result.rejections || {}).map(([why, count]) => `${count} × ${why.replaceAll("_", " ")}`);
+    card.classList.toggle("not-callable", Boolean(result.nothing_callable));
     card.replaceChildren(
-      el("div", { class: "name", "data-testid": "selected-name" }, "No model fits these requirements"),
+      el("div", { class: "name", "data-testid": "selected-name" },
+        result.nothing_callable ? "No model that can be called fits" : "No model fits these requirements"),
+      ...(result.reasons || []).map((reason) => el("p", { class: "warning", role: "alert", "data-testid": "selection-reason" }, reason)),
       el("p", { class: "muted" }, reasons.length ? `Rejected: ${reasons.join(", ")}.` : "The catalog is empty."),
     );
   }
+  document.getElementById("fallbacks-heading").hidden = !(result.fallbacks || []).length;
   document.getElementById("fallbacks").replaceChildren(...(result.fallbacks || []).map((model) =>
     el("li", { "data-testid": "fallback" },
       el("strong", {}, model.display_name), " ", el("code", {}, model.model),
-      el("div", { class: "meta" }, el("span", {}, model.provider), el("span", {}, priceText(model)),
+      el("div", { class: "meta" }, callability(model), el("span", {}, model.provider), el("span", {}, priceText(model)),
         el("span", {}, costText(model)), el("span", {}, `score ${model.score.toFixed(2)}`)),
       el("div", { class: "muted" }, (model.reasons || []).join("; ")))));
   document.getElementById("selection-stats").textContent =
@@ -173,6 +196,7 @@ function renderCatalogRows(models, append) {
   const rows = models.map((model) => el("tr", { "data-model": model.model },
     el("td", {}, model.display_name, el("div", { class: "sub" }, model.model)),
     el("td", {}, model.provider),
+    el("td", {}, callability(model)),
     el("td", { class: "num" }, model.context_window ? model.context_window.toLocaleString() : "—"),
     el("td", { class: "num" }, model.pricing.status === "known" ? price(model.pricing.input_per_mtok) : model.pricing.status),
     el("td", { class: "num" }, model.pricing.status === "known" ? price(model.pricing.output_per_mtok) : "—"),
