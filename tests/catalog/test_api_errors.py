@@ -148,6 +148,20 @@ def test_malformed_selection_bodies_never_5xx(reader, raw, content_type, status)
 
 
 @pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("[" * 30000 + "]" * 30000, "nested deeper than 20 levels"),  # as deep as fits under the 64 KiB body cap
+        ('{"a":' * 10000 + "1" + "}" * 10000, "nested deeper than 20 levels"),
+        ('{"category": ' + "[" * 21 + "]" * 21 + "}", "nested deeper than 20 levels"),
+        ('{"input_tokens": ' + "9" * 5000 + "}", "integer longer than 4300 digits"),
+    ],
+)
+def test_parser_limits_in_a_selection_body_are_a_400_naming_the_limit(reader, raw, problem):
+    error = assert_error(reader.generic("POST", "/api/v1/select/", raw, content_type="application/json"), 400)
+    assert error["code"] == "parse_error" and problem in error["message"], error
+
+
+@pytest.mark.parametrize(
     ("raw", "status", "field"),
     [
         ('{"source": "../etc"}', 400, "source"),
