@@ -30,19 +30,25 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class IntegerFilter(django_filters.NumberFilter):
-    """Whole numbers only (NumberFilter would take 0.5 for a token count)."""
+    """Whole numbers only (NumberFilter would take 0.5 for a token count); catalog.schema says integer."""
 
     field_class = forms.IntegerField
 
 
 class NoEmptyValuesMixin:
-    """Refuse a non-text parameter sent empty (min_context=): it is neither a value nor left out."""
+    """Refuse a non-text parameter sent empty (min_context=): it is neither a value nor left out. Refuse a
+    single-valued parameter sent twice (callable=maybe&callable=true): Django would read the last one and never
+    look at the others."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
         for name, field in self.filters.items():
-            if not isinstance(field, django_filters.CharFilter) and "" in self.data.getlist(name, ()):
+            values = self.data.getlist(name, ())
+            if not isinstance(field, django_filters.CharFilter) and "" in values:
                 self.form.add_error(name, "Give a value or leave the parameter out.")
+                valid = False
+            elif len(values) > 1 and not isinstance(field, django_filters.MultipleChoiceFilter):
+                self.form.add_error(name, "Give this parameter once.")
                 valid = False
         return valid
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from catalog.selection import STRATEGIES
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
+NO_NUL = r"^[^\u0000]*$"  # DRF and Django's form fields refuse NUL characters in text; the schema's pattern says so
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -204,6 +206,11 @@ class JSONTypeMixin:
 
 class TextField(JSONTypeMixin, serializers.CharField):
     json_types = (str,)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # CharField refuses NUL already; as a validator it becomes the schema's pattern, beside the length limits.
+        self.validators.append(RegexValidator(NO_NUL, message="Null characters are not allowed."))
 
 
 class WholeNumberField(JSONTypeMixin, serializers.IntegerField):

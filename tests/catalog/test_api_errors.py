@@ -182,3 +182,55 @@ def test_the_catalog_is_read_only_405(reader, method):
     path = "/api/v1/models/" if method == "post" else f"/api/v1/models/{model.pk}/"
     assert assert_error(getattr(reader, method)(path, {}, format="json"), 405)["code"] == "method_not_allowed"
     assert_error(reader.get("/api/v1/select/"), 405)
+
+
+# --- the schema says what the server does (tests/test_schema.py checks the schema's side) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/models/", {"callable": ["maybe", "true"]}, "callable"),  # Django alone would read the last one
+        ("/api/v1/models/", {"callable": ["false", "true"]}, "callable"),
+        ("/api/v1/models/", {"search": ["x" * 201, "gpt"]}, "search"),
+        ("/api/v1/models/", {"min_context": ["x", "1000"]}, "min_context"),
+        ("/api/v1/models/", {"source": ["static", "static"]}, "source"),
+        ("/api/v1/changes/", {"model": ["0", "1"]}, "model"),
+        ("/api/v1/changes/", {"after": ["-1", "0"]}, "after"),
+    ],
+)
+def test_a_single_valued_parameter_sent_twice_is_a_400_naming_it(reader, path, params, field):
+    error = assert_error(reader.get(path, params), 400, field)
+    assert "Give this parameter once." in error["fields"][field]
+
+
+def test_a_repeatable_parameter_may_still_repeat(reader):
+    LLMModelFactory()
+    assert reader.get("/api/v1/models/", {"provider": ["openai", "anthropic"]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/models/", {"min_context": "1.5"}, "min_context"),  # the schema says integer
+        ("/api/v1/changes/", {"model": "0"}, "model"),  # the schema says minimum 1
+        ("/api/v1/changes/", {"after": "-1"}, "after"),  # the schema says minimum 0
+        ("/api/v1/changes/", {"source": "x" * 65}, "source"),  # the schema says maxLength 64
+        ("/api/v1/changes/", {"source": "a\x00b"}, "source"),  # the schema's pattern refuses NUL
+        ("/api/v1/models/", {"search": "gpt\x00"}, "search"),
+        ("/api/v1/changes/", {"page_size": "0"}, "page_size"),  # the schema says minimum 1
+    ],
+)
+def test_query_values_the_schema_refuses_are_a_400(reader, path, params, field):
+    assert_error(reader.get(path, params), 400, field)
+
+
+@pytest.mark.parametrize("field", ["exclude_providers", "providers", "preferred"])
+def test_nul_characters_in_selection_text_are_a_400(reader, field):
+    assert_error(reader.post("/api/v1/select/", {field: ["open\x00ai"]}, format="json"), 400, field)
+
+
+def test_a_cost_without_known_pricing_is_the_documented_422(reader):
+    model = LLMModelFactory(pricing_status="unknown", input_cost_per_mtok=None, output_cost_per_mtok=None)
+    error = assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": "10"}), 422)
+    assert error["code"] == "pricing_unavailable"
