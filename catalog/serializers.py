@@ -208,7 +208,9 @@ class TextField(JSONTypeMixin, serializers.CharField):
     json_types = (str,)
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+        # Read as sent: trimmed, " " would be refused as blank and 70 characters around 60 accepted, which no schema
+        # length or pattern can say (Python's whitespace is not JSON Schema's \s). A padded name matches nothing.
+        super().__init__(trim_whitespace=False, **kwargs)
         # CharField refuses NUL already; as a validator it becomes the schema's pattern, beside the length limits.
         self.validators.append(RegexValidator(NO_NUL, message="Null characters are not allowed."))
 

@@ -46,11 +46,11 @@ def loads(data: bytes | str, *, items_under: str | None = None) -> object:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         if "depth limit exceeded" in str(exc):  # the stdlib would only recurse until it too gave up
-            raise too_deep() from None
+            raise _too_deep() from None
     try:
         document = json.loads(data)
     except RecursionError:  # the stdlib gives up at about the same depth, wherever its stack happens to be
-        raise too_deep() from None
+        raise _too_deep() from None
     except ValueError as exc:
         if "integer string conversion" in str(exc):  # CPython's int_max_str_digits guard
             limit = sys.get_int_max_str_digits()
@@ -58,11 +58,11 @@ def loads(data: bytes | str, *, items_under: str | None = None) -> object:
                                kind=PARSER_LIMIT) from None  # fmt: skip
         raise
     if _deeper_than(document, MAX_DEPTH):  # one limit whichever decoder read it (this path is rare: NaN, UTF-16...)
-        raise too_deep()
+        raise _too_deep()
     return document
 
 
-def too_deep() -> PayloadError:
+def _too_deep() -> PayloadError:
     return PayloadError(f"the JSON is nested deeper than {MAX_DEPTH:,} levels, the parser's limit", kind=PARSER_LIMIT)
 
 

@@ -234,3 +234,15 @@ def test_a_cost_without_known_pricing_is_the_documented_422(reader):
     model = LLMModelFactory(pricing_status="unknown", input_cost_per_mtok=None, output_cost_per_mtok=None)
     error = assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": "10"}), 422)
     assert error["code"] == "pricing_unavailable"
+
+
+@pytest.mark.parametrize("name", ["\u00a0", " ", "\u001e"])
+def test_selection_text_is_read_as_sent_so_whitespace_is_a_name_that_matches_nothing(reader, name):
+    # Trimmed, it was a 400 (blank) for a value the schema allows (minLength 1, no NUL).
+    response = reader.post("/api/v1/select/", {"exclude_providers": [name], "preferred": [name]}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_selection_text_length_counts_what_was_sent(reader):
+    padded = " " * 10 + "p" * 60  # 70 characters: over the schema's 64 even though 60 are not whitespace
+    assert_error(reader.post("/api/v1/select/", {"providers": [padded]}, format="json"), 400, "providers")
