@@ -261,6 +261,13 @@ class CostQuerySerializer(StrictSerializer):
     input_tokens = _tokens(default=0)
     output_tokens = _tokens(default=0)
 
+    @classmethod
+    def from_query(cls, query) -> CostQuerySerializer:
+        """Bound to a request's query; a parameter sent twice is a 400 (QueryDict.dict() would keep the last)."""
+        if repeated := sorted(name for name, values in query.lists() if len(values) > 1):
+            raise serializers.ValidationError({name: ["Give this parameter once."] for name in repeated[:20]})
+        return cls(data=query.dict())
+
 
 class CostSerializer(serializers.Serializer):
     model = serializers.CharField()

@@ -156,7 +156,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def cost(self, request, pk=None):
         """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
-        query = CostQuerySerializer(data=request.query_params.dict())
+        query = CostQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
         try:
             model, pricing = self._pricing()

@@ -204,6 +204,12 @@ def test_a_single_valued_parameter_sent_twice_is_a_400_naming_it(reader, path, p
     assert "Give this parameter once." in error["fields"][field]
 
 
+def test_a_cost_parameter_sent_twice_is_a_400_naming_it(reader):
+    model = LLMModelFactory()
+    error = assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": ["abc", "5"]}), 400)
+    assert error["fields"] == {"input_tokens": ["Give this parameter once."]}, error
+
+
 def test_a_repeatable_parameter_may_still_repeat(reader):
     LLMModelFactory()
     assert reader.get("/api/v1/models/", {"provider": ["openai", "anthropic"]}).status_code == 200
