@@ -1,7 +1,13 @@
 """Bad input never gets a 5xx: every 4xx has the one error shape, and names the problem."""
 
-import pytest
+from datetime import timedelta, timezone
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.filters import as_utc
+from modelsync.models import Event
 from tests.factories import LLMModelFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +258,20 @@ def test_selection_text_is_read_as_sent_so_whitespace_is_a_name_that_matches_not
 def test_selection_text_length_counts_what_was_sent(reader):
     padded = " " * 10 + "p" * 60  # 70 characters: over the schema's 64 even though 60 are not whitespace
     assert_error(reader.post("/api/v1/select/", {"providers": [padded]}, format="json"), 400, "providers")
+
+
+offsets = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59))
+any_time = st.datetimes(
+    timezones=offsets.map(lambda offset: timezone(timedelta(minutes=offset // timedelta(minutes=1))))
+)
+
+
+@given(since=any_time)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_changes_since_any_iso_time_answers_the_events_from_then(reader, since):
+    # PostgreSQL refuses offsets past ±15:59 (it was a 503); ISO 8601 and the schema's date-time allow ±23:59.
+    Event.objects.all().delete()
+    event = Event.objects.create(type=Event.Type.SOURCE_FAILING, data={})
+    response = reader.get("/api/v1/changes/", {"since": since.isoformat()})
+    assert response.status_code == 200, response.content
+    assert [e["id"] for e in response.json()["results"]] == ([event.id] if as_utc(since) <= event.created_at else [])
