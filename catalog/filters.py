@@ -1,5 +1,7 @@
 """The catalog list's FilterSet: every SPEC §8 filter, explicit lookups, on the values the API shows."""
 
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
@@ -30,19 +32,41 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class IntegerFilter(django_filters.NumberFilter):
-    """Whole numbers only (NumberFilter would take 0.5 for a token count)."""
+    """Whole numbers only (NumberFilter would take 0.5 for a token count); catalog.schema says integer."""
 
     field_class = forms.IntegerField
 
 
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time compared in UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows (+16:00 was a
+    DataError, answered 503 as if the database were down)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, None if value is None else as_utc(value))
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a time that falls before year 1 or after 9999 once in UTC becomes the first or last one."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
+
+
 class NoEmptyValuesMixin:
-    """Refuse a non-text parameter sent empty (min_context=): it is neither a value nor left out."""
+    """Refuse a non-text parameter sent empty (min_context=): it is neither a value nor left out. Refuse a
+    single-valued parameter sent twice (callable=maybe&callable=true): Django would read the last one and never
+    look at the others."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
         for name, field in self.filters.items():
-            if not isinstance(field, django_filters.CharFilter) and "" in self.data.getlist(name, ()):
+            values = self.data.getlist(name, ())
+            if not isinstance(field, django_filters.CharFilter) and "" in values:
                 self.form.add_error(name, "Give a value or leave the parameter out.")
+                valid = False
+            elif len(values) > 1 and not isinstance(field, django_filters.MultipleChoiceFilter):
+                self.form.add_error(name, "Give this parameter once.")
                 valid = False
         return valid
 

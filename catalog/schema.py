@@ -1,20 +1,37 @@
-"""drf-spectacular post-processing: the list filters' numeric bounds, which its django-filter support leaves out."""
+"""drf-spectacular post-processing: what the query parameters' validation refuses, which its django-filter support
+leaves out of the schema (whole numbers, numeric bounds, lengths, NUL characters)."""
 
-from catalog.filters import LLMModelFilter
+from django.conf import settings
 
-LIST_PATH = "/api/v1/models/"
 BOUNDS = {"minimum": "min_value", "maximum": "max_value", "maxLength": "max_length"}
 
 
 def filter_bounds(result, generator, request, public):
-    """Copy each LLMModelFilter's min_value/max_value into the list's query parameter schema."""
-    bounds = {
-        name: {key: f.extra[option] for key, option in BOUNDS.items() if f.extra.get(option) is not None}
-        for name, f in LLMModelFilter.base_filters.items()
-    }  # fmt: skip
-    for parameter in result.get("paths", {}).get(LIST_PATH, {}).get("get", {}).get("parameters", []):
-        if parameter.get("in") == "query" and bounds.get(parameter["name"]):
-            parameter["schema"].update(bounds[parameter["name"]])
+    """Each list's FilterSet bounds (min_value, max_value, max_length) and its text filters' NUL rule, and
+    strict_page_size's bounds, copied into the query parameters of every operation that has them."""
+    import django_filters
+
+    from catalog.filters import IntegerFilter
+    from catalog.serializers import NO_NUL
+
+    paths = result.get("paths", {})
+    for path, _regex, method, view in generator.endpoints:
+        operation = paths.get(path, {}).get(method.lower(), {})
+        filterset = getattr(getattr(view, "cls", None), "filterset_class", None)
+        filters = filterset.base_filters if filterset is not None else {}
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") != "query":
+                continue
+            schema, name = parameter["schema"], parameter["name"]
+            if name == "page_size":
+                schema.update(minimum=1, maximum=settings.MODELSYNC_MAX_PAGE_SIZE)
+            if (f := filters.get(name)) is None:
+                continue
+            schema.update({key: f.extra[option] for key, option in BOUNDS.items() if f.extra.get(option) is not None})
+            if isinstance(f, IntegerFilter):  # drf-spectacular says number unless the model field is an integer
+                schema["type"] = "integer"
+            if isinstance(f, django_filters.CharFilter) and schema.get("type") == "string":
+                schema.setdefault("pattern", NO_NUL)
     return result
 
 

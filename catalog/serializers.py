@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from catalog.selection import NOT_CALLABLE, STRATEGIES
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
+NO_NUL = r"^[^\u0000]*$"  # DRF and Django's form fields refuse NUL characters in text; the schema's pattern says so
 
 
 def decimal_text(value: Decimal | int | float | str | None) -> str | None:
@@ -265,6 +267,13 @@ class JSONTypeMixin:
 class TextField(JSONTypeMixin, serializers.CharField):
     json_types = (str,)
 
+    def __init__(self, **kwargs):
+        # Read as sent: trimmed, " " would be refused as blank and 70 characters around 60 accepted, which no schema
+        # length or pattern can say (Python's whitespace is not JSON Schema's \s). A padded name matches nothing.
+        super().__init__(trim_whitespace=False, **kwargs)
+        # CharField refuses NUL already; as a validator it becomes the schema's pattern, beside the length limits.
+        self.validators.append(RegexValidator(NO_NUL, message="Null characters are not allowed."))
+
 
 class WholeNumberField(JSONTypeMixin, serializers.IntegerField):
     json_types = (int,)
@@ -311,6 +320,13 @@ def _per_mtok(**kwargs):
 class CostQuerySerializer(StrictSerializer):
     input_tokens = _tokens(default=0)
     output_tokens = _tokens(default=0)
+
+    @classmethod
+    def from_query(cls, query) -> CostQuerySerializer:
+        """Bound to a request's query; a parameter sent twice is a 400 (QueryDict.dict() would keep the last)."""
+        if repeated := sorted(name for name, values in query.lists() if len(values) > 1):
+            raise serializers.ValidationError({name: ["Give this parameter once."] for name in repeated[:20]})
+        return cls(data=query.dict())
 
 
 class CostSerializer(serializers.Serializer):

@@ -45,6 +45,8 @@ CACHE_SECONDS = 300
 ORDERING = ("model", "display_name", "provider", "context_window", "input_cost_per_mtok", "output_cost_per_mtok",
             "popularity", "first_seen_at", "id")  # fmt: skip
 ERRORS = {status_code: OpenApiResponse(ErrorSerializer) for status_code in (400, 401, 403, 404, 405, 406, 415)}
+PRICING_UNAVAILABLE = OpenApiResponse(ErrorSerializer, description="`pricing_unavailable`: the model's pricing is "
+                                      "unknown or variable, so no cost can be computed.")  # fmt: skip
 
 
 class PricingUnavailableError(APIException):
@@ -147,12 +149,14 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         except (KeyError, ValueError):
             raise NotFound from None
 
-    @extend_schema(parameters=[CostQuerySerializer], responses={200: CostSerializer, 422: ErrorSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[CostQuerySerializer], responses={200: CostSerializer, 422: PRICING_UNAVAILABLE, **ERRORS}
+    )
     @action(detail=True, methods=["get"])
     def cost(self, request, pk=None):
         """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
         # With the database down the price comes from the last good snapshot, and the answer says so as the list's.
-        query = CostQuerySerializer(data=request.query_params.dict())
+        query = CostQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
         try:
             model, pricing = self._pricing()

@@ -13,7 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
-from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter
+from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
 from catalog.pagination import CatalogPagination, strict_page_size
 from catalog.permissions import CatalogReader
 from catalog.serializers import StrictSerializer
@@ -194,7 +194,7 @@ class EventFilter(NoEmptyValuesMixin, django_filters.FilterSet):
     source = django_filters.CharFilter(field_name="source__name", max_length=64)
     model = IntegerFilter(field_name="llm_model_id", min_value=1)
     type = django_filters.MultipleChoiceFilter(choices=Event.Type.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
     after = IntegerFilter(field_name="id", lookup_expr="gt", min_value=0,
                                         help_text="Only events after this event id, oldest first: poll with the "
                                                   "last id you saw and you never miss or repeat one.")  # fmt: skip

@@ -120,6 +120,8 @@ class UpstreamClient:
             return jsonio.loads(body, items_under=items_under)
         except ValueError:
             raise PayloadError(f"GET {safe_url(url)} did not return JSON", kind="not_json") from None
+        except PayloadError as exc:  # JSON past a parser's limit: which endpoint answered it
+            raise PayloadError(f"GET {safe_url(url)}: {exc}", kind=exc.kind) from None
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate"}

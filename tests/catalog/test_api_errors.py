@@ -1,7 +1,13 @@
 """Bad input never gets a 5xx: every 4xx has the one error shape, and names the problem."""
 
-import pytest
+from datetime import timedelta, timezone
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.filters import as_utc
+from modelsync.models import Event
 from tests.factories import LLMModelFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +154,20 @@ def test_malformed_selection_bodies_never_5xx(reader, raw, content_type, status)
 
 
 @pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("[" * 30000 + "]" * 30000, "nested deeper than 20 levels"),  # as deep as fits under the 64 KiB body cap
+        ('{"a":' * 10000 + "1" + "}" * 10000, "nested deeper than 20 levels"),
+        ('{"category": ' + "[" * 21 + "]" * 21 + "}", "nested deeper than 20 levels"),
+        ('{"input_tokens": ' + "9" * 5000 + "}", "integer longer than 4300 digits"),
+    ],
+)
+def test_parser_limits_in_a_selection_body_are_a_400_naming_the_limit(reader, raw, problem):
+    error = assert_error(reader.generic("POST", "/api/v1/select/", raw, content_type="application/json"), 400)
+    assert error["code"] == "parse_error" and problem in error["message"], error
+
+
+@pytest.mark.parametrize(
     ("raw", "status", "field"),
     [
         ('{"source": "../etc"}', 400, "source"),
@@ -168,3 +188,90 @@ def test_the_catalog_is_read_only_405(reader, method):
     path = "/api/v1/models/" if method == "post" else f"/api/v1/models/{model.pk}/"
     assert assert_error(getattr(reader, method)(path, {}, format="json"), 405)["code"] == "method_not_allowed"
     assert_error(reader.get("/api/v1/select/"), 405)
+
+
+# --- the schema says what the server does (tests/test_schema.py checks the schema's side) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/models/", {"callable": ["maybe", "true"]}, "callable"),  # Django alone would read the last one
+        ("/api/v1/models/", {"callable": ["false", "true"]}, "callable"),
+        ("/api/v1/models/", {"search": ["x" * 201, "gpt"]}, "search"),
+        ("/api/v1/models/", {"min_context": ["x", "1000"]}, "min_context"),
+        ("/api/v1/models/", {"source": ["static", "static"]}, "source"),
+        ("/api/v1/changes/", {"model": ["0", "1"]}, "model"),
+        ("/api/v1/changes/", {"after": ["-1", "0"]}, "after"),
+    ],
+)
+def test_a_single_valued_parameter_sent_twice_is_a_400_naming_it(reader, path, params, field):
+    error = assert_error(reader.get(path, params), 400, field)
+    assert "Give this parameter once." in error["fields"][field]
+
+
+def test_a_cost_parameter_sent_twice_is_a_400_naming_it(reader):
+    model = LLMModelFactory()
+    error = assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": ["abc", "5"]}), 400)
+    assert error["fields"] == {"input_tokens": ["Give this parameter once."]}, error
+
+
+def test_a_repeatable_parameter_may_still_repeat(reader):
+    LLMModelFactory()
+    assert reader.get("/api/v1/models/", {"provider": ["openai", "anthropic"]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/models/", {"min_context": "1.5"}, "min_context"),  # the schema says integer
+        ("/api/v1/changes/", {"model": "0"}, "model"),  # the schema says minimum 1
+        ("/api/v1/changes/", {"after": "-1"}, "after"),  # the schema says minimum 0
+        ("/api/v1/changes/", {"source": "x" * 65}, "source"),  # the schema says maxLength 64
+        ("/api/v1/changes/", {"source": "a\x00b"}, "source"),  # the schema's pattern refuses NUL
+        ("/api/v1/models/", {"search": "gpt\x00"}, "search"),
+        ("/api/v1/changes/", {"page_size": "0"}, "page_size"),  # the schema says minimum 1
+    ],
+)
+def test_query_values_the_schema_refuses_are_a_400(reader, path, params, field):
+    assert_error(reader.get(path, params), 400, field)
+
+
+@pytest.mark.parametrize("field", ["exclude_providers", "providers", "preferred"])
+def test_nul_characters_in_selection_text_are_a_400(reader, field):
+    assert_error(reader.post("/api/v1/select/", {field: ["open\x00ai"]}, format="json"), 400, field)
+
+
+def test_a_cost_without_known_pricing_is_the_documented_422(reader):
+    model = LLMModelFactory(pricing_status="unknown", input_cost_per_mtok=None, output_cost_per_mtok=None)
+    error = assert_error(reader.get(f"/api/v1/models/{model.pk}/cost/", {"input_tokens": "10"}), 422)
+    assert error["code"] == "pricing_unavailable"
+
+
+@pytest.mark.parametrize("name", ["\u00a0", " ", "\u001e"])
+def test_selection_text_is_read_as_sent_so_whitespace_is_a_name_that_matches_nothing(reader, name):
+    # Trimmed, it was a 400 (blank) for a value the schema allows (minLength 1, no NUL).
+    response = reader.post("/api/v1/select/", {"exclude_providers": [name], "preferred": [name]}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_selection_text_length_counts_what_was_sent(reader):
+    padded = " " * 10 + "p" * 60  # 70 characters: over the schema's 64 even though 60 are not whitespace
+    assert_error(reader.post("/api/v1/select/", {"providers": [padded]}, format="json"), 400, "providers")
+
+
+offsets = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59))
+any_time = st.datetimes(
+    timezones=offsets.map(lambda offset: timezone(timedelta(minutes=offset // timedelta(minutes=1))))
+)
+
+
+@given(since=any_time)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_changes_since_any_iso_time_answers_the_events_from_then(reader, since):
+    # PostgreSQL refuses offsets past ±15:59 (it was a 503); ISO 8601 and the schema's date-time allow ±23:59.
+    Event.objects.all().delete()
+    event = Event.objects.create(type=Event.Type.SOURCE_FAILING, data={})
+    response = reader.get("/api/v1/changes/", {"since": since.isoformat()})
+    assert response.status_code == 200, response.content
+    assert [e["id"] for e in response.json()["results"]] == ([event.id] if as_utc(since) <= event.created_at else [])

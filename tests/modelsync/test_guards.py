@@ -5,18 +5,22 @@ import json
 from contextlib import contextmanager
 from decimal import Decimal
 
+import hypothesis
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from config.settings import base
 from modelsync.adapters.base import ADAPTERS
+from modelsync.jsonio import MAX_DEPTH
 from modelsync.locks import ADVISORY_NAMESPACE, source_lock
 from modelsync.models import Source, SyncRun
 from modelsync.records import Finding, ModelRecord
 from modelsync.services import source_sync
-from tests.modelsync.fake_upstream import RecordsAdapter, fake_upstream, send
-from tests.modelsync.payloads import load, raw
+from tests.modelsync.fake_upstream import LITELLM_PATHS, RecordsAdapter, fake_upstream, litellm_proxy, send
+from tests.modelsync.payloads import litellm_payloads, load, raw
 
 pytestmark = pytest.mark.django_db
 MODELS = "/api/v1/models"
@@ -83,6 +87,72 @@ def test_a_doubtful_answer_leaves_the_catalog_untouched(openrouter, answer, sett
     upstream.routes[MODELS] = lambda handler: send(handler, status_code, body)
     run = source_sync(source=source, trigger="cli")
     assert (run.status, run.error_kind) == (status, error_kind), run.error_message
+    assert catalog_dump() == before
+
+
+def with_value(document: dict, field: str, text: str, *, list_key: str = "data", index: int = 3) -> bytes:
+    """The real capture `document` as JSON, one item's `field` spelled as `text` (JSON no decoder would build)."""
+    document[list_key][index][field] = "@@VALUE@@"
+    body = json.dumps(document)
+    assert body.count('"@@VALUE@@"') == 1
+    return body.replace('"@@VALUE@@"', text).encode()
+
+
+def nested(depth: int, opener: str) -> str:
+    return opener * depth + ("" if opener == "[" else "1") + {"[": "]", '{"a": ': "}"}[opener] * depth
+
+
+@given(depth=st.integers(MAX_DEPTH, 100_000), opener=st.sampled_from(["[", '{"a": ']),
+       field=st.sampled_from(["pricing", "architecture", "description", "id"]))  # fmt: skip
+@hypothesis.settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_an_upstream_body_nested_past_the_parser_limit_fails_the_run_as_a_payload_error(openrouter, settings, depth,
+                                                                                         opener, field):  # fmt: skip
+    # The newer real list, so a run that got through would change the catalog; one item's field nested `depth` deep
+    # makes the document deeper than the limit (the list and its item add two levels). A streak of failed runs
+    # records a source_failing event, which bumps the catalog's version: not what is tested here.
+    settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES = 10**6
+    upstream, source = openrouter
+    before = catalog_dump()
+    upstream.json(MODELS, with_value(load("openrouter/models.json"), field, nested(depth, opener)))
+    run = source_sync(source=source, trigger="cli")
+    assert (run.status, run.error_kind) == ("failed", "parser_limit"), run.error_message
+    # Named with its endpoint when the whole body is read at once, as an item of the list when items are read apart.
+    where = (f"GET {upstream.url}/api/v1/models: ", "in an item of the model list, ")
+    assert run.error_message in {f"{prefix}the JSON is nested deeper than 1,024 levels, the parser's limit"
+                                 for prefix in where}  # fmt: skip
+    assert catalog_dump() == before
+
+
+def test_nesting_just_inside_the_limit_syncs(openrouter):
+    upstream, source = openrouter
+    # The list, the item and the field's value: MAX_DEPTH levels in all.
+    upstream.json(MODELS, with_value(load("openrouter/models.json"), "architecture", nested(MAX_DEPTH - 3, "[")))
+    run = source_sync(source=source, trigger="cli")
+    assert (run.status, run.seen, run.error_kind) == ("succeeded", 421, ""), run.error_message
+
+
+@pytest.mark.parametrize("endpoint", sorted(LITELLM_PATHS))
+def test_a_100000_deep_litellm_answer_fails_the_run_naming_the_endpoint_and_the_limit(endpoint):
+    with litellm_proxy() as upstream:
+        source = Source.objects.create(name="litellm", kind="litellm", base_url=upstream.url)
+        assert source_sync(source=source, trigger="cli").status in ("succeeded", "partial")
+        before = catalog_dump()
+        upstream.json(LITELLM_PATHS[endpoint], with_value(litellm_payloads()[endpoint], "model_name" if endpoint ==
+                      "model_info" else "id" if endpoint == "v1_models" else "model_group", nested(100_000, "["),
+                      index=0))  # fmt: skip
+        run = source_sync(source=source, trigger="cli")
+    assert (run.status, run.error_kind) == ("failed", "parser_limit")
+    assert f"GET {upstream.url}{LITELLM_PATHS[endpoint]}: the JSON is nested deeper than 1,024" in run.error_message
+    assert catalog_dump() == before
+
+
+def test_an_integer_past_the_parser_limit_fails_the_run_as_a_payload_error(openrouter):
+    upstream, source = openrouter
+    before = catalog_dump()
+    upstream.json(MODELS, with_value(load("openrouter/models.json"), "context_length", "9" * 5000))
+    run = source_sync(source=source, trigger="cli")
+    assert (run.status, run.error_kind) == ("failed", "parser_limit")
+    assert "an integer longer than 4,300 digits, the parser's limit" in run.error_message
     assert catalog_dump() == before
 
 

@@ -136,3 +136,42 @@ def test_text_and_bodies_the_stdlib_alone_reads_decode_whole():
     for body in (text, text.encode(), b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16")):
         document = jsonio.loads(body, items_under="data")
         assert spelled(document) == spelled(json.loads(text)) and isinstance(document["data"][0], dict)
+
+
+# --- parser limits ----------------------------------------------------------------------------------------------
+
+
+def nested(depth: int, opener: str = "[") -> str:
+    closer = {"[": "]", '{"k": ': "}"}[opener]
+    return opener * depth + ("1" if opener != "[" else "") + closer * depth
+
+
+@given(st.integers(min_value=jsonio.MAX_DEPTH + 1, max_value=200_000), st.sampled_from(["[", '{"k": ']),
+       st.sampled_from([None, "data"]), st.booleans())  # fmt: skip
+def test_nesting_past_the_limit_is_a_parser_limit_payload_error(depth, opener, items_under, with_nan):
+    # A NaN makes orjson refuse the document, so the stdlib's decoder meets the nesting too; an item left undecoded
+    # meets it when it is decoded.
+    text = nested(depth, opener)
+    body = f'{{"data": [{{"id": "a", "x": {"NaN" if with_nan else "1"}, "deep": {text}}}]}}'.encode()
+    with pytest.raises(PayloadError) as raised:
+        materialized(jsonio.loads(body, items_under=items_under))
+    assert raised.value.kind == "parser_limit" and "nested deeper than 1,024 levels" in str(raised.value)
+
+
+def test_nesting_up_to_the_limit_decodes():
+    document = jsonio.loads(nested(jsonio.MAX_DEPTH).encode())
+    for _ in range(jsonio.MAX_DEPTH - 1):
+        (document,) = document
+    assert document == []
+
+
+def test_an_undecoded_item_past_the_limit_is_a_parser_limit_error_not_a_bad_item():
+    with pytest.raises(PayloadError) as raised:
+        jsonio.load_item(jsonio.RawItem(nested(jsonio.MAX_DEPTH + 1).encode()))
+    assert raised.value.kind == "parser_limit"
+
+
+def test_an_integer_longer_than_the_stdlib_converts_is_a_parser_limit_payload_error():
+    with pytest.raises(PayloadError) as raised:
+        jsonio.loads(b'{"data": [{"context_length": ' + b"9" * 5000 + b"}]}")
+    assert raised.value.kind == "parser_limit" and "integer longer than 4,300 digits" in str(raised.value)
