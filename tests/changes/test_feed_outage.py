@@ -80,9 +80,10 @@ def database_behind(proxy: FaultProxy):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fault", ["refuse", "blackhole"])
-def test_with_postgresql_really_unreachable_both_answer_503_json(token_client, fault):
+def test_with_postgresql_really_unreachable_both_answer_503_json(token_client, fault, settings):
     if connection.vendor != "postgresql":
         unavailable("PostgreSQL", "set DATABASE_URL=postgres://…")
+    settings.MODELSYNC_DB_RETRY_AFTER = 0  # the recovery below is asked at once, not after the outage's memory ends
     real = (connection.settings_dict["HOST"] or "127.0.0.1", int(connection.settings_dict["PORT"] or 5432))
     with FaultProxy(*real) as proxy, database_behind(proxy):
         assert [status for status, *_ in answers(token_client)] == [200, 200]  # through the proxy, remembered
