@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
+from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -56,9 +57,12 @@ def redis_db(transactional_db):
 
 
 def _pools_reset() -> None:
-    """Drop the app's cached broker connections, so the next publish connects to the broker URL configured now."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Drop the app's cached broker connections, so the next publish connects to the broker URL configured now.
+
+    kombu keeps the connection and producer pools in process-wide groups keyed by broker URL, which the app's own
+    attributes only point at: closing one without clearing the groups leaves a producer pool over a closed
+    connection pool ("Acquire on closed pool") for every later publish of the process."""
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
