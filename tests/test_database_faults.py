@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180), pytest.mark.dja
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 PASSWORD = "faults-staff-pw-2525"
 STALE_WITHIN = 3.0  # seconds: the list, detail, cost and selection while the database hangs (issue #25)
+CHAT = {"category": "chat", "callable_only": False}  # the bundled demo catalog: nothing in it can be called
 READY_WITHIN = 2.5  # /readyz's own 2 s deadline, plus the request's way through gunicorn
 
 
@@ -141,7 +142,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
     assert "modelsync_snapshot_built_timestamp_seconds" not in before  # absent, not 0
     assert _sample(before, "modelsync_database_up") == 1
     assert _fresh(web.timed("list", "GET", "/api/v1/models/?page_size=5"))["count"] == 421  # the token: remembered
-    assert _fresh(web.timed("select", "POST", "/api/v1/select/", json={"category": "chat"}))["stale"] is False
+    assert _fresh(web.timed("select", "POST", "/api/v1/select/", json=CHAT))["stale"] is False
     built = _sample(web.timed("metrics", "GET", "/metrics").text, "modelsync_snapshot_built_timestamp_seconds")
     assert built == pytest.approx(time.time(), abs=60)
     web.login()
@@ -149,7 +150,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
 
     proxy.set_mode("blackhole")  # open connections stop answering, new ones are accepted and never answered
     listed = _stale(web.timed("blackhole: list", "GET", "/api/v1/models/?page_size=5"))
-    selected = _stale(web.timed("blackhole: select", "POST", "/api/v1/select/", json={"category": "chat"}))
+    selected = _stale(web.timed("blackhole: select", "POST", "/api/v1/select/", json=CHAT))
     detail = _stale(web.timed("blackhole: detail", "GET", f"/api/v1/models/{model.pk}/"))
     cost = _stale(web.timed("blackhole: cost", "GET", f"/api/v1/models/{model.pk}/cost/?input_tokens=1000000"))
     ready = web.timed("blackhole: readyz", "GET", "/readyz")
@@ -170,7 +171,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
 
     # After MODELSYNC_DB_RETRY_AFTER the process tries the database again: one more wait each time, never more.
     time.sleep(settings.MODELSYNC_DB_RETRY_AFTER)
-    _stale(web.timed("blackhole, retried: select", "POST", "/api/v1/select/", json={"category": "chat"}))
+    _stale(web.timed("blackhole, retried: select", "POST", "/api/v1/select/", json=CHAT))
     time.sleep(settings.MODELSYNC_DB_RETRY_AFTER)
     ready = web.timed("blackhole, retried: readyz", "GET", "/readyz")  # its check waits on the connect: the deadline
     assert ready.status_code == 503 and ready.json()["checks"] == {"database": False, "broker": True}
@@ -186,7 +187,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
     assert web.worker_pid() != old_worker
     web.wait_until_serving()  # the new worker has loaded the app (/healthz needs no database)
     relisted = _stale(web.timed("new worker: list", "GET", "/api/v1/models/?page_size=5"))  # the token: from disk
-    reselected = _stale(web.timed("new worker: select", "POST", "/api/v1/select/", json={"category": "chat"}))
+    reselected = _stale(web.timed("new worker: select", "POST", "/api/v1/select/", json=CHAT))
     assert relisted["count"] == 421 and reselected["selected"]["model"] == selected["selected"]["model"]
     assert all(entry["id"] > 0 for entry in relisted["results"])  # the saved snapshot's ids, not the static catalog's
     unknown = web.api.get(f"{web.base}/api/v1/models/", headers={"Authorization": "Token " + "0" * 40}, timeout=15)
@@ -209,7 +210,7 @@ def test_a_hanging_database_is_answered_stale_in_time_even_by_a_worker_started_d
 def test_a_refusing_database_is_answered_stale_at_once_and_a_cut_connection_is_replaced(outage):
     web, proxy = outage
     _fresh(web.timed("list", "GET", "/api/v1/models/?page_size=5"))
-    _fresh(web.timed("select", "POST", "/api/v1/select/", json={"category": "chat"}))
+    _fresh(web.timed("select", "POST", "/api/v1/select/", json=CHAT))
 
     proxy.cut()  # the worker's open connection dies (a PostgreSQL restart): the next request reconnects, fresh
     assert _fresh(web.timed("cut: list", "GET", "/api/v1/models/?page_size=5"))["count"] == 421
@@ -217,7 +218,7 @@ def test_a_refusing_database_is_answered_stale_at_once_and_a_cut_connection_is_r
     proxy.set_mode("refuse")
     proxy.cut()
     _stale(web.timed("refuse: list", "GET", "/api/v1/models/?page_size=5"))
-    _stale(web.timed("refuse: select", "POST", "/api/v1/select/", json={"category": "chat"}))
+    _stale(web.timed("refuse: select", "POST", "/api/v1/select/", json=CHAT))
     ready = web.timed("refuse: readyz", "GET", "/readyz")
     scraped = web.timed("refuse: metrics", "GET", "/metrics")
     assert ready.status_code == 503 and ready.json()["checks"]["database"] is False
