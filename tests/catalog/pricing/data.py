@@ -5,7 +5,9 @@ from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
-COST_MAP = Path(__file__).resolve().parents[2] / "modelsync/payloads/costmap/model_prices_and_context_window_backup.json"
+COST_MAP = (
+    Path(__file__).resolve().parents[2] / "modelsync/payloads/costmap/model_prices_and_context_window_backup.json"
+)
 
 
 @cache

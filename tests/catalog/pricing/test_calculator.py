@@ -27,8 +27,13 @@ def usage(**fields) -> Usage:
 
 def test_unpriced_parts_are_billed_at_their_nearest_priced_whole():
     card = PriceCard(prices={"input": D("0.000001"), "output": D("0.000004"), "cache_write": D("0.00000125")})
-    result = quote(card, usage(input_tokens=100, cache_write_1h_tokens=10, input_audio_tokens=20, cache_read_audio_tokens=5,
-                               output_tokens=50, reasoning_tokens=30))  # fmt: skip
+    parts = {
+        "cache_write_1h_tokens": 10,
+        "input_audio_tokens": 20,
+        "cache_read_audio_tokens": 5,
+        "reasoning_tokens": 30,
+    }
+    result = quote(card, usage(input_tokens=100, output_tokens=50, **parts))
     assert {line.unit: line.priced_as for line in result.lines} == {
         "input": "input", "cache_write_1h": "cache_write", "input_audio": "input", "cache_read_audio": "input",
         "output": "output", "reasoning": "output",
@@ -121,4 +126,5 @@ def test_quotes_are_exact_for_long_source_digits():
     card = PriceCard(prices={"input": D("2.857142857142857E-7"), "output": D("0.0000143712574850299")})
     result = quote(card, usage(input_tokens=987_654_321, output_tokens=123_456_789))
     assert result.total_cost == D("2.857142857142857E-7") * 987_654_321 + D("0.0000143712574850299") * 123_456_789
-    assert str(result.input_cost) == "282.1869488571428430335097"  # 2857142857142857 * 987654321 = 2821869488571428430335097 (int)
+    # 2857142857142857 * 987654321 = 2821869488571428430335097 in integers
+    assert str(result.input_cost) == "282.1869488571428430335097"

@@ -50,7 +50,8 @@ def openrouter_bill(pricing: dict, u: Usage) -> Decimal:
     amounts = {
         "input": u.input_tokens - u.cache_read_tokens - u.cache_write_tokens - u.cache_write_1h_tokens
         - u.input_audio_tokens,
-        "cache_read": u.cache_read_tokens, "cache_write": u.cache_write_tokens, "cache_write_1h": u.cache_write_1h_tokens,
+        "cache_read": u.cache_read_tokens, "cache_write": u.cache_write_tokens,
+        "cache_write_1h": u.cache_write_1h_tokens,
         "input_audio": u.input_audio_tokens - u.cache_read_audio_tokens, "cache_read_audio": u.cache_read_audio_tokens,
         "output": u.output_tokens - u.reasoning_tokens - u.output_audio_tokens, "reasoning": u.reasoning_tokens,
         "output_audio": u.output_audio_tokens, "input_image": u.input_images, "web_search": u.web_searches,

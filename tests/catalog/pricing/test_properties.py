@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.pricing import PriceCard, Tier, Usage, UsageError, card_from_json, card_to_json, quote
-from tests.catalog.pricing.strategies import cards, moments, prices, tiers, unit_prices, usages
+from tests.catalog.pricing.strategies import cards, moments, prices, unit_prices, usages
 
 # Where a unit's tokens are billed when it has no price: the unit itself, then its wholes (calculator.BILLED_AS,
 # written out again here so the reference does not share the implementation's table).

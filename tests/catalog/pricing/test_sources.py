@@ -66,6 +66,7 @@ def test_openrouter_days_without_hours_cover_the_whole_day_and_later_entries_win
         [{"utc_days": ["saturday", "sunday"], "prompt": "0.0000005"},
          {"min_prompt_tokens": 100, "prompt": "0.000003"}, {"min_prompt_tokens": 100, "completion": "0.000004"}],
     )  # fmt: skip
+    assert findings == [f"overrides[{n}]: a tier after a window; the card applies windows last" for n in (1, 2)]
     assert len(card.tiers) == 1 and card.tiers[0].prices == {"input": D("0.000003"), "output": D("0.000004")}
     sunday = quote(card, Usage(input_tokens=10, at=datetime(2026, 8, 30, 23, 59, tzinfo=UTC)))
     assert sunday.total_cost == D("0.000005")
@@ -120,6 +121,7 @@ def test_litellm_key_shapes():
 def test_litellm_tiered_pricing_table_is_exclusive_cliffs():
     entry = cost_map()["dashscope/qwen-plus-2025-07-28"]
     card, findings = card_from_litellm(entry)
+    assert findings == []
     assert [(t.threshold, t.inclusive) for t in card.tiers] == [(256_000, False)]
     assert card.tiers[0].prices["reasoning"] == D("0.000012")
     assert quote(card, Usage(input_tokens=256_001)).total_cost == D("0.0000012") * 256_001
