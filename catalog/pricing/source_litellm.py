@@ -89,14 +89,17 @@ class _Builder:
 
     def _search(self, value: Any) -> None:
         sizes = value if isinstance(value, dict) else {SEARCH_SIZE: value}
-        price = price_value(f"search_context_cost_per_query.{SEARCH_SIZE}", sizes.get(SEARCH_SIZE), self.findings)
+        if SEARCH_SIZE not in sizes:
+            self.findings.append(f"search_context_cost_per_query: no {SEARCH_SIZE} price: {value!r}")
+            return
+        price = price_value(f"search_context_cost_per_query.{SEARCH_SIZE}", sizes[SEARCH_SIZE], self.findings)
         if price is not None:
             self.groups.setdefault(("standard", None), {})["web_search"] = price
         if len({repr(v) for v in sizes.values()}) > 1:
             self.findings.append("search_context_cost_per_query: prices differ by context size; medium kept")
 
     def _tiered(self, table: Any) -> None:
-        if table in (None, []):
+        if table == []:
             return
         if not isinstance(table, list) or not all(
             isinstance(row, dict) and len(row.get("range", ())) == 2 for row in table
@@ -121,8 +124,6 @@ class _Builder:
         return prices
 
     def _off_peak(self, block: Any) -> None:
-        if block is None:
-            return
         if not isinstance(block, dict):
             self.findings.append(f"off_peak_pricing: not an object: {block!r}")
             return

@@ -151,3 +151,32 @@ def test_litellm_values_that_are_not_prices_are_findings():
     card, findings = card_from_litellm({"input_cost_per_token": "abc", "output_cost_per_token": True,
                                         "input_cost_per_image": -1.0, "input_cost_per_second": [1]})  # fmt: skip
     assert card.prices == {} and len(findings) == 4
+
+
+def test_odd_but_harmless_values():
+    card, findings = card_from_litellm({
+        "tiered_pricing": [], "unknown_cost_per_thing": {}, "input_cost_per_token": 1e-06,
+        "search_context_cost_per_query": {"search_context_size_low": 0.01},
+        "off_peak_pricing": {"hours_utc": "01:00-02:00", "output_cost_per_token": 2e-06, "cache_miss_cost": 1},
+    })  # fmt: skip
+    assert "web_search" not in card.prices and card.windows[0].prices == {"output": D("0.000002")}
+    assert sorted(findings) == [
+        "off_peak_pricing.cache_miss_cost: unknown key",
+        "search_context_cost_per_query: no search_context_size_medium price: {'search_context_size_low': 0.01}",
+    ]
+    rows = [{"range": [0, 10], "input_cost_per_token": 1e-06, "input_cost_per_pixel": 1}]
+    _, tier_findings = card_from_litellm({"tiered_pricing": rows})
+    assert tier_findings == ["tiered_pricing.input_cost_per_pixel: unknown price key"]
+
+
+def test_openrouter_null_and_bad_clock_values():
+    card, findings = card_from_openrouter({"prompt": None, "completion": "0"}, [{"utc_start": "1am", "utc_end": 100}])
+    assert card.prices == {"output": D(0)} and card.windows == ()
+    assert findings == ["overrides[0].utc_start: not an HHMM clock number: '1am'"]
+
+
+def test_a_card_refuses_an_unknown_service_tier():
+    from catalog.pricing import PriceCard, ServiceTierPrices
+
+    with pytest.raises(ValueError, match="unknown service tier 'turbo'"):
+        PriceCard(service_tiers={"turbo": ServiceTierPrices(prices={})})
