@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -126,7 +126,7 @@ class Window:
     def is_open(self, at: datetime) -> bool:
         if self.weekdays and at.astimezone(self._zone).isoweekday() not in self.weekdays:
             return False
-        utc = at.astimezone(ZoneInfo("UTC"))
+        utc = at.astimezone(UTC)
         now = utc.hour * 60 + utc.minute
         return any(_in_span(now, start, end) for start, end in self.spans)
 

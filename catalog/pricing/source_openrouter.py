@@ -38,7 +38,9 @@ UNIT_OF_KEY = {
     "web_search": "web_search",
     "request": "request",
 }
-# Priced per image *token*: the card has per-image units only, so these stay in `raw` and are reported.
+# The card has per-image units only. `image_token` is documented "per image token"; `image_output` is documented
+# "per output image" (go-sdk docs/models/components/pricing.md), but in every capture its value equals `image_token`
+# (e.g. 0.0000083 for a Seedream image), so it is read as a per-token price too: kept in `raw` and reported.
 NO_CARD_UNIT = ("image_token", "image_output")
 CONDITION_KEYS = ("min_prompt_tokens", "utc_start", "utc_end", "utc_days")
 DAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7}
@@ -50,7 +52,10 @@ def _prices(entry: dict, where: str, findings: list[str]) -> dict[str, Decimal]:
         if key in CONDITION_KEYS or (key == "overrides" and not where):
             continue
         name = f"{where}{key}"
-        if key in NO_CARD_UNIT:
+        if key == "discount":  # "the price is multiplied by (1 - discount)": the listed prices are pre-discount
+            if value not in (0, "0"):
+                findings.append(f"{name}: discount {value!r} not applied to the card")
+        elif key in NO_CARD_UNIT:
             findings.append(f"{name}: per-image-token price, no card unit (kept in raw)")
         elif key not in UNIT_OF_KEY:
             findings.append(f"{name}: unknown price key")

@@ -5,7 +5,16 @@ from decimal import Decimal as D
 
 import pytest
 
-from catalog.pricing import PriceCard, Tier, card_from_json, card_from_openrouter, card_to_json, legacy_card, per_mtok
+from catalog.pricing import (
+    PriceCard,
+    Tier,
+    Window,
+    card_from_json,
+    card_from_openrouter,
+    card_to_json,
+    legacy_card,
+    per_mtok,
+)
 from tests.catalog.pricing.data import openrouter_models
 
 
@@ -77,4 +86,4 @@ def test_card_shape_is_validated_at_construction():
     with pytest.raises(ValueError, match="tier threshold"):
         Tier(-1, False, {})
     with pytest.raises(ValueError, match="not a time of day"):
-        PriceCard(windows=[__import__("catalog.pricing", fromlist=["Window"]).Window.from_hours(["25:00-01:00"], {})])
+        Window.from_hours(["25:00-01:00"], {})

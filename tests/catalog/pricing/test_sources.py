@@ -38,7 +38,9 @@ def test_openrouter_every_unit_maps_from_its_key():
                "input_audio_cache": "9", "image": "10", "web_search": "11", "request": "12", "discount": 0}  # fmt: skip
     card, findings = card_from_openrouter(pricing)
     assert [str(price) for price in card.prices.values()] == [str(n) for n in range(1, 13)]
-    assert findings == ["discount: unknown price key"]
+    assert findings == []
+    _, discounted = card_from_openrouter({"prompt": "1", "completion": "2", "discount": 0.25, "tokens": "3"})
+    assert discounted == ["discount: discount 0.25 not applied to the card", "tokens: unknown price key"]
 
 
 @pytest.mark.parametrize(
