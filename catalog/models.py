@@ -94,6 +94,9 @@ class LLMModel(models.Model):
     is_alias = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True, help_text="Allow-listed upstream metadata; no secrets.")
+    price_card = models.JSONField(
+        default=dict, blank=True, help_text="Every price the source states, exact (catalog.pricing card JSON)."
+    )
     content_hash = models.CharField(max_length=64, help_text="sha256 of the normalized synced fields.")
 
     # Enrichment: values this row's source left empty, taken from linked records (modelsync.linking). Written only
