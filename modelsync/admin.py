@@ -15,13 +15,13 @@ from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from modelsync.connection import source_test_connection
+from modelsync.changes.outbox import endpoint_secret_reset, test_delivery_create, url_refusal
 from modelsync.models import Event, ModelChange, Source, SyncRun, WebhookEndpoint
 from modelsync.permissions import can_read_sync_runs, can_start_sync
 from modelsync.schedule import SYNC_ALL_NAME
-from modelsync.sources import source_save
-from modelsync.triggers import BROKER_UNAVAILABLE, sync_requests
-from modelsync.webhooks import endpoint_secret_reset, test_delivery_create, url_refusal
+from modelsync.sync.connection import source_test_connection
+from modelsync.sync.runs import BROKER_UNAVAILABLE, sync_requests
+from modelsync.sync.sources import source_save
 
 # Admin's "View site" link: the model picker (the site has no page at /).
 admin.site.site_url = reverse_lazy("picker")
@@ -249,7 +249,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    # A plain text field: the target rule (modelsync.webhook_targets) is the one validator, so its reason is shown
+    # A plain text field: the target rule (modelsync.changes.targets) is the one validator, so its reason is shown
     # rather than Django's "Enter a valid URL" for hosts such as 2130706433 that it reads differently.
     url = forms.CharField(max_length=500, help_text="Where events are POSTed (http:// or https://, a public address); "
                                                      "no redirects are followed.")  # fmt: skip

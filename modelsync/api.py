@@ -17,11 +17,11 @@ from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilt
 from catalog.pagination import CatalogPagination, strict_page_size
 from catalog.permissions import CatalogReader
 from catalog.serializers import StrictSerializer
-from modelsync.event_scope import events_in_scope
+from modelsync.changes.scope import events_in_scope
 from modelsync.models import Event, ModelChange, Source, SyncRun
 from modelsync.permissions import ReadsSyncRuns, StartsSyncs
 from modelsync.schedule import SYNC_ALL_NAME
-from modelsync.triggers import BROKER_UNAVAILABLE, sync_in_flight, sync_requests
+from modelsync.sync.runs import BROKER_UNAVAILABLE, sync_in_flight, sync_requests
 
 
 class SyncRunSerializer(serializers.ModelSerializer):

@@ -29,7 +29,7 @@ class Source(models.Model):
         STATIC = "static", "Static snapshot"
         COSTMAP = "costmap", "LiteLLM cost map"
 
-    # Kinds whose records describe models other sources route (modelsync.linking links to them).
+    # Kinds whose records describe models other sources route (modelsync.linking.match links to them).
     DESCRIPTIVE_KINDS = (Kind.OPENROUTER, Kind.COSTMAP)
 
     name = models.SlugField(max_length=64, unique=True)
@@ -277,7 +277,7 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def wants(self, event: Event) -> bool:
-        """`event` annotated by modelsync.event_scope.events_with_scope_flag."""
+        """`event` annotated by modelsync.changes.scope.events_with_scope_flag."""
         return (
             (not self.event_types or event.type in self.event_types)
             and (self.source_id is None or event.source_id == self.source_id)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("modelsync.tasks")
 
 # Only a lost connection to the database is retried here: the upstream HTTP calls already retry 429/5xx with
-# backoff inside the run (modelsync/http.py), and a failed run is recorded, not raised.
+# backoff inside the run (modelsync/sync/http.py), and a failed run is recorded, not raised.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
 
 
@@ -28,9 +28,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
     retry_jitter=True,
 )
 def source_sync_task(run_id: int) -> None:
-    """Run the queued SyncRun `run_id` (created by modelsync.triggers.sync_request); gone or not queued: nothing."""
+    """Run the queued SyncRun `run_id` (created by modelsync.sync.runs.sync_request); gone or not queued: nothing."""
     from modelsync.models import SyncRun
-    from modelsync.services import source_sync
+    from modelsync.sync.pipeline import source_sync
 
     run = SyncRun.objects.select_related("source", "triggered_by").filter(pk=run_id).first()
     if run is None or run.status != SyncRun.Status.QUEUED:
@@ -67,7 +67,7 @@ def sources_sync_all_task() -> None:
     """What beat runs: a sync request for every enabled source. Not retried: beat's next tick is the retry."""
     from modelsync.models import Source, SyncRun
     from modelsync.startup import startup_ensure
-    from modelsync.triggers import sync_requests
+    from modelsync.sync.runs import sync_requests
 
     # A source set in the environment since the last start-up is synced on this tick. The schedule is left alone:
     # beat is running it, and a save from here would race beat's own bookkeeping on the row.
@@ -78,7 +78,7 @@ def sources_sync_all_task() -> None:
 @shared_task(name="modelsync.webhooks_drain_task", ignore_result=True)
 def webhooks_drain_task() -> None:
     """Turn new events into deliveries and queue the due ones (after each commit with events, and on beat)."""
-    from modelsync.webhooks import outbox_drain
+    from modelsync.changes.outbox import outbox_drain
 
     for delivery_pk in outbox_drain():
         webhook_deliver_task.delay(delivery_pk)
@@ -87,7 +87,7 @@ def webhooks_drain_task() -> None:
 @shared_task(name="modelsync.webhook_deliver_task", ignore_result=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3)
 def webhook_deliver_task(delivery_pk: int) -> None:
     """One attempt of one delivery; a failed one is queued again after its backoff."""
-    from modelsync.webhooks import delivery_attempt
+    from modelsync.changes.outbox import delivery_attempt
 
     if (retry_in := delivery_attempt(delivery_pk)) is not None:
         webhook_deliver_task.apply_async((delivery_pk,), countdown=retry_in)

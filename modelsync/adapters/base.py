@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from modelsync.records import ParseResult
+from modelsync.sync.records import ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from modelsync.adapters.base import SourceConfig, register
 from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.normalize import (
+from modelsync.sync.normalize import (
     InvalidItem,
     as_int,
     build_records,
@@ -27,10 +27,10 @@ from modelsync.normalize import (
     provider_for,
     require_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 COST_MAP_FILE = "model_prices_and_context_window_backup.json"
 NOT_MODELS = {"sample_spec"}  # the file's own documentation entry

@@ -14,7 +14,7 @@ from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
+from modelsync.sync.normalize import (
     InvalidItem,
     as_dict,
     as_int,
@@ -33,7 +33,7 @@ from modelsync.normalize import (
     str_list,
     valid_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 # Never /health: it makes a paid completion call to every upstream.
 ENDPOINTS = {"model_info": "/model/info", "v1_models": "/v1/models", "model_group_info": "/model_group/info"}

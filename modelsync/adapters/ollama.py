@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
+from modelsync.sync.normalize import (
     as_dict,
     as_int,
     build_records,
@@ -17,7 +17,7 @@ from modelsync.normalize import (
     require_id,
     str_list,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 CAPABILITIES = {"vision": "vision", "tools": "function_calling", "thinking": "reasoning", "audio": "audio_input"}
 

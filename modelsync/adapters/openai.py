@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
+from modelsync.sync.normalize import (
     as_int,
     build_records,
     category_for_name,
@@ -14,7 +14,7 @@ from modelsync.normalize import (
     provider_for,
     require_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 # api.openai.com says "system" / "openai-internal" for its own models: that owner is OpenAI.
 OPENAI_OWNERS = {"system", "openai", "openai-internal", "openai-dev"}

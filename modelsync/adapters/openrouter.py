@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
+from modelsync.sync.normalize import (
     as_dict,
     as_int,
     build_records,
@@ -19,7 +19,7 @@ from modelsync.normalize import (
     provider_for,
     require_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 PARAMETER_CAPABILITIES = {
     "tools": "function_calling",

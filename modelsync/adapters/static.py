@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig, register
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.records import ParseResult
+from modelsync.sync import jsonio
+from modelsync.sync.records import ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "static_catalog" / "openrouter_models.json"
 

@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import LLMModel
-from modelsync import jsonio
 from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.adapters.openrouter import parse_models
-from modelsync.http import UpstreamClient
 from modelsync.models import ModelChange, Source, SyncRun
-from modelsync.normalize import clear_caches
-from modelsync.reconcile import reconcile
-from modelsync.services import _apply, _catalog_rows, _cyclic_gc_paused, source_config, source_sync
+from modelsync.sync import jsonio
+from modelsync.sync.http import UpstreamClient
+from modelsync.sync.normalize import clear_caches
+from modelsync.sync.pipeline import _apply, _catalog_rows, _cyclic_gc_paused, source_config, source_sync
+from modelsync.sync.reconcile import reconcile
 from tests.benchmarks.raw_sql_floor import apply_floor, floor_diff
 from tests.modelsync.conftest import CatalogFile, scaled_openrouter
 

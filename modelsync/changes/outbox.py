@@ -1,0 +1,226 @@
+"""Webhooks: an outbox of events per endpoint, signed deliveries, retries with backoff, auto-disable.
+
+Events are committed with the change that made them (modelsync.changes.events); after the commit a drain is queued, and
+beat queues one every MODELSYNC_WEBHOOK_DRAIN_INTERVAL seconds too, so a kick lost with the broker only delays
+delivery. The drain turns events past each endpoint's cursor into deliveries and leases the due ones to
+workers. A worker killed mid-send leaves its lease to expire, and the next drain sends the delivery again under
+the same idempotency id: at least once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+import urllib3
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from modelsync.changes.scope import events_with_scope_flag
+from modelsync.changes.targets import TargetRefused, WebhookTarget, target_check
+from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger("modelsync.changes.outbox")
+DRAIN_BATCH = 1000
+TEST_EVENT = "webhook.test"
+
+
+# --- Secrets: shown once, kept encrypted with a key derived from SECRET_KEY ------------------------------------
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(f"modelsync.webhook-secret:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def endpoint_secret_reset(endpoint: WebhookEndpoint) -> str:
+    """Give `endpoint` a new signing secret (unsaved) and return it: the only time anyone sees it."""
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint.secret_encrypted = _fernet().encrypt(secret.encode()).decode()
+    return secret
+
+
+def signature(secret: str, body: bytes) -> str:
+    """X-Modelsync-Signature: the hex HMAC-SHA256 of the exact body bytes."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# --- SSRF: where a webhook may point (the rule is modelsync.changes.targets) ------------------------------------
+
+
+def url_refusal(url: str) -> str | None:
+    """Why `url` may not be a webhook target, or None: the admin form's check, the same one every send makes."""
+    try:
+        target_check(url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as refusal:
+        return str(refusal)
+    return None
+
+
+# --- The outbox ------------------------------------------------------------------------------------------------
+
+
+def webhooks_kick() -> None:
+    """After a commit that wrote events: queue a drain if anyone listens. A broker error only delays delivery."""
+    if not WebhookEndpoint.objects.filter(enabled=True).exists():
+        return
+    from modelsync.tasks import webhooks_drain_task
+
+    try:
+        webhooks_drain_task.delay()
+    except Exception as exc:  # the beat drain picks the events up
+        logger.warning("webhook drain not queued (%s); the periodic drain will deliver", type(exc).__name__)
+
+
+def _lease_seconds() -> float:
+    return 2 * settings.MODELSYNC_WEBHOOK_TIMEOUT + 5
+
+
+@transaction.atomic
+def outbox_drain() -> list[int]:
+    """Deliveries for the events past each enabled endpoint's cursor; then lease and return the due ones."""
+    for endpoint in WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True):
+        after_cursor = Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")
+        events = list(events_with_scope_flag(after_cursor)[:DRAIN_BATCH])
+        if not events:
+            continue
+        wanted = [event for event in events if endpoint.wants(event)]
+        WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(endpoint=endpoint, event=event, delivery_id=uuid.uuid4()) for event in wanted],
+            ignore_conflicts=True,
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_event_id=events[-1].pk)
+    now = timezone.now()
+    due = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now),
+        status=WebhookDelivery.Status.PENDING, endpoint__enabled=True, next_attempt_at__lte=now,
+    )  # fmt: skip
+    ids = list(due.order_by("id").values_list("id", flat=True)[:DRAIN_BATCH])
+    WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=now + timedelta(seconds=_lease_seconds()))
+    return ids
+
+
+def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `webhook.test` delivery for `endpoint`, queued after commit (admin's "Send test event")."""
+    from modelsync.tasks import webhook_deliver_task
+
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=None, delivery_id=uuid.uuid4())
+
+    def queue() -> None:
+        try:
+            webhook_deliver_task.delay(delivery.pk)
+        except Exception as exc:  # the delivery is pending: the periodic drain sends it once the broker is back
+            logger.warning("test delivery not queued (%s); the periodic drain will deliver", type(exc).__name__)
+
+    transaction.on_commit(queue)
+    return delivery
+
+
+# --- One attempt -----------------------------------------------------------------------------------------------
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    from modelsync.api import EventSerializer
+
+    event = EventSerializer(delivery.event).data if delivery.event else None
+    document = {"delivery": str(delivery.delivery_id), "type": event["type"] if event else TEST_EVENT, "event": event}
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def delivery_attempt(delivery_pk: int) -> float | None:
+    """POST the delivery once; record the outcome. Returns seconds until the next attempt, or None when done."""
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event__source").filter(pk=delivery_pk).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING or not delivery.endpoint.enabled:
+        return None
+    endpoint, now = delivery.endpoint, timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(leased_until=now + timedelta(seconds=_lease_seconds()))
+    body = delivery_body(delivery)
+    status_code, error = _post(endpoint, delivery, body)
+    attempts = delivery.attempts + 1
+    record = {"attempts": attempts, "last_status_code": status_code, "last_error": error[:500]}
+    if error == "":
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **record, status=WebhookDelivery.Status.SUCCEEDED, delivered_at=timezone.now(), leased_until=None
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+        logger.info("webhook delivered endpoint=%s delivery=%s attempts=%s", endpoint.pk, delivery.delivery_id,
+                    attempts)  # fmt: skip
+        return None
+    _endpoint_failed(endpoint, error)
+    if attempts >= settings.MODELSYNC_WEBHOOK_MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **record, status=WebhookDelivery.Status.FAILED, leased_until=None
+        )
+        logger.warning("webhook given up endpoint=%s delivery=%s: %s", endpoint.pk, delivery.delivery_id, error)
+        return None
+    wait = settings.MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    due = timezone.now() + timedelta(seconds=wait)
+    # The lease covers the wait, so the drain does not send it early; a lost retry message outlives it and is resent.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        **record, next_attempt_at=due, leased_until=due + timedelta(seconds=_lease_seconds())
+    )
+    logger.info("webhook failed endpoint=%s delivery=%s attempt=%s retry_in=%ss: %s", endpoint.pk,
+                delivery.delivery_id, attempts, wait, error)  # fmt: skip
+    return wait
+
+
+def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
+    """(status code, error): an empty error is a 2xx. No redirects, one timeout, the target re-checked (SSRF) and
+    connected to at the address that was checked, so no second lookup can send the body elsewhere."""
+    try:
+        target = target_check(endpoint.url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
+    except TargetRefused as refusal:
+        return None, str(refusal)
+    secret = _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+    headers = {
+        "Host": target.host_header,
+        "Content-Type": "application/json",
+        "User-Agent": "modelsync-webhooks",
+        "X-Modelsync-Event": json.loads(body)["type"],
+        "X-Modelsync-Delivery": str(delivery.delivery_id),
+        "X-Modelsync-Signature": signature(secret, body),
+    }
+    pool = _connection_pool(target)
+    try:
+        response = pool.urlopen("POST", target.request_uri, body=body, headers=headers, redirect=False,
+                                assert_same_host=False, preload_content=False)  # fmt: skip
+        response.drain_conn()
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        return None, f"{type(exc).__name__}: could not POST to the endpoint"
+    finally:
+        pool.close()
+    if 200 <= response.status < 300:
+        return response.status, ""
+    return response.status, f"HTTP {response.status}" + (
+        " (redirects are not followed)" if 300 <= response.status < 400 else ""
+    )
+
+
+def _connection_pool(target: WebhookTarget) -> urllib3.HTTPConnectionPool:
+    """A pool to the checked address; for https the certificate must name the URL's host, sent as the server name."""
+    options = {"port": target.port, "retries": False, "timeout": settings.MODELSYNC_WEBHOOK_TIMEOUT, "maxsize": 1}
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(target.address, server_hostname=target.tls_name,
+                                           assert_hostname=target.tls_name, **options)  # fmt: skip
+    return urllib3.HTTPConnectionPool(target.address, **options)
+
+
+def _endpoint_failed(endpoint: WebhookEndpoint, error: str) -> None:
+    """Count a failed attempt; after MODELSYNC_WEBHOOK_DISABLE_AFTER in a row, disable the endpoint and say why."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    limit = settings.MODELSYNC_WEBHOOK_DISABLE_AFTER
+    reason = f"Disabled after {limit} failed deliveries in a row; the last: {error}"[:500]
+    if WebhookEndpoint.objects.filter(pk=endpoint.pk, enabled=True, consecutive_failures__gte=limit).update(
+        enabled=False, disabled_reason=reason
+    ):
+        logger.warning("webhook endpoint=%s disabled: %s", endpoint.pk, reason)
