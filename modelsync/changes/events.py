@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.services import catalog_version_bump
 from modelsync.changes.outbox import webhooks_kick
 from modelsync.models import Event, ModelChange
-from modelsync.sync import apply as bulk
+from modelsync.sync import bulk
 
 PRICE_FIELDS = ("input_cost_per_mtok", "output_cost_per_mtok")
 _BY_KIND = {

@@ -25,11 +25,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from modelsync import queue
 from modelsync.changes.scope import events_with_scope_flag
 from modelsync.changes.targets import TargetRefused, WebhookTarget, target_check
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 
-logger = logging.getLogger("modelsync.changes.outbox")
+logger = logging.getLogger("modelsync.webhooks")
 DRAIN_BATCH = 1000
 TEST_EVENT = "webhook.test"
 
@@ -73,10 +74,8 @@ def webhooks_kick() -> None:
     """After a commit that wrote events: queue a drain if anyone listens. A broker error only delays delivery."""
     if not WebhookEndpoint.objects.filter(enabled=True).exists():
         return
-    from modelsync.tasks import webhooks_drain_task
-
     try:
-        webhooks_drain_task.delay()
+        queue.enqueue(queue.WEBHOOKS_DRAIN)
     except Exception as exc:  # the beat drain picks the events up
         logger.warning("webhook drain not queued (%s); the periodic drain will deliver", type(exc).__name__)
 
@@ -111,17 +110,14 @@ def outbox_drain() -> list[int]:
 
 def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `webhook.test` delivery for `endpoint`, queued after commit (admin's "Send test event")."""
-    from modelsync.tasks import webhook_deliver_task
-
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=None, delivery_id=uuid.uuid4())
 
-    def queue() -> None:
-        try:
-            webhook_deliver_task.delay(delivery.pk)
-        except Exception as exc:  # the delivery is pending: the periodic drain sends it once the broker is back
-            logger.warning("test delivery not queued (%s); the periodic drain will deliver", type(exc).__name__)
+    def unqueued(
+        exc: Exception,
+    ) -> None:  # the delivery stays pending: the periodic drain sends it once the broker is up
+        logger.warning("test delivery not queued (%s); the periodic drain will deliver", type(exc).__name__)
 
-    transaction.on_commit(queue)
+    queue.enqueue_on_commit(queue.WEBHOOK_DELIVER, delivery.pk, unqueued=unqueued)
     return delivery
 
 

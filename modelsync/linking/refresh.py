@@ -29,7 +29,7 @@ from modelsync.linking.match import (
     model_routes,
 )
 from modelsync.models import Source
-from modelsync.sync import apply as bulk
+from modelsync.sync import bulk
 from modelsync.sync.normalize import memoized
 
 # One row of the read, by position (tuples: at 40,000 rows a dict or a model instance per row costs more than SQL).

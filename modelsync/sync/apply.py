@@ -1,81 +1,149 @@
-"""Bulk statements: one JSON document per statement, so the statement count never grows with the catalog.
-
-Django's bulk_create/bulk_update split into batches on SQLite (999 parameters) and bulk_update builds one CASE WHEN
-per field with a branch per row (quadratic work on PostgreSQL). Here every statement takes ONE parameter, a JSON
-list of rows, expanded by jsonb_to_recordset (PostgreSQL) or json_each (SQLite 3.38+).
-"""
+"""A sync's writes: the plan applied with a constant number of statements, each one JSON document (see
+modelsync.sync.bulk), and the change log and events that go with it, in the caller's transaction."""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.db import connection
-from django.db.models import Model
-from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from catalog.models import SYNCED_FIELDS, LLMModel
+from catalog.services import catalog_version_bump
+from modelsync.changes.events import events_record, sync_events
+from modelsync.models import ModelChange, Source, SyncRun
+from modelsync.sync import bulk
+from modelsync.sync.reconcile import SyncPlan, field_changes
+
+logger = logging.getLogger("modelsync.sync")
+# Test-only: seconds to sleep inside the apply transaction, so a test can SIGKILL a run mid-apply. Unset = no pause.
+PAUSE_ENV = "MODELSYNC_TEST_PAUSE_IN_APPLY"
 
 
-def table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+def plan_apply(source: Source, run: SyncRun, plan: SyncPlan) -> None:
+    """Write the plan with a constant number of statements (see modelsync.sync.bulk); nothing when nothing changed."""
+    if plan.writes_nothing:
+        return
+    now = timezone.now()
+    changes = _apply_creates(source, run, plan, now)
+    changes += _apply_updates(run, plan, now)
+    changes += _apply_lifecycle(run, plan, now)
+    _pause_for_tests()
+    names = {change["llm_model_id"]: change.pop("model") for change in changes}
+    changes_insert(changes, now)
+    events = sync_events(source.pk, changes, names)
+    if events:
+        events_record(events, now)  # bumps the catalog version first
+    elif plan.changes_catalog:
+        catalog_version_bump()
 
 
-def quote(model: type[Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
+def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
+    if not plan.creates:
+        return []
+    rows = [
+        {
+            **record.synced_values(),
+            "source_id": source.pk,
+            "external_id": record.external_id,
+            "content_hash": record.content_hash(),
+            "is_active": True,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "consecutive_misses": 0,
+            "popularity": 0,
+            "is_hidden": not source.auto_publish,  # staff publish new models themselves when asked to
+            "staff_display_name": "",
+            "staff_notes": "",
+            "staff_description": "",
+            "enrichment": {},  # links_refresh() fills both
+            "enrichment_inputs": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for record in plan.creates
+    ]
+    ids = llm_models_insert(rows)
+    return [_change(run, ids[row["external_id"]], row["model"], ModelChange.Kind.CREATED) for row in rows]
 
 
-def json_rows(model: type[Model], names: list[str]) -> str:
-    """A FROM item named v with one typed column per name, read from the statement's one JSON parameter."""
-    fields = [model._meta.get_field(name) for name in names]
-    if connection.vendor == "postgresql":
-        columns = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection)}" for f in fields)
-        return f"jsonb_to_recordset(%s::jsonb) AS v({columns})"
-    if connection.vendor != "sqlite":
-        raise NotImplementedError(f"bulk sync statements support PostgreSQL and SQLite, not {connection.vendor}")
-    picks = ", ".join(f"json_extract(value, '$.{f.column}') AS {connection.ops.quote_name(f.column)}" for f in fields)
-    return f"(SELECT {picks} FROM json_each(%s)) AS v"
+def _apply_updates(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
+    """Changed synced fields (never a staff field), with their old -> new values for the history."""
+    if not plan.updates:
+        return []
+    old = llm_models_read([row.id for row, _ in plan.updates])
+    rows, changes = [], []
+    for row, record in plan.updates:
+        lifecycle = {"is_active": True, "last_seen_at": now, "consecutive_misses": 0, "deactivated_at": None}
+        rows.append({"id": row.id, **record.synced_values(), "content_hash": record.content_hash(), **lifecycle,
+                     "updated_at": now})  # fmt: skip
+        kind = ModelChange.Kind.UPDATED if row.is_active else ModelChange.Kind.REACTIVATED
+        changes.append(_change(run, row.id, record.model, kind, field_changes(old[row.id], record)))
+    llm_models_update(rows)
+    return changes
 
 
-def document(model: type[Model], rows: list[dict[str, Any]]) -> str:
-    """The JSON parameter: one object per row keyed by column, values as the database parses them."""
-    columns = {name: model._meta.get_field(name).column for name in rows[0]}
-    if any(name != column for name, column in columns.items()):
-        rows = [{columns[name]: value for name, value in row.items()} for row in rows]
-    adapt_datetime = connection.ops.adapt_datetimefield_value  # looked up once, not per value
-
-    def db_value(value: Any) -> str:
-        """What JSON lacks: decimals as exact strings, datetimes in the database's own format (SQLite compares text)."""
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        if isinstance(value, datetime):
-            return str(adapt_datetime(value))
-        raise TypeError(f"cannot write {type(value).__name__} to the database as JSON")
-
-    return orjson.dumps(rows, default=db_value, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+def _apply_lifecycle(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
+    """Reactivations, miss counters and deactivations (by flag, never a delete) in one statement."""
+    back = {"is_active": True, "last_seen_at": now, "consecutive_misses": 0, "deactivated_at": None}
+    rows = [{"id": row.id, **back} for row, _ in plan.reactivations]
+    rows += [{"id": row.id, **back} for row in plan.miss_resets]
+    rows += [{"id": row.id, "consecutive_misses": row.consecutive_misses + 1} for row in plan.misses]
+    gone = {"is_active": False, "deactivated_at": now}
+    rows += [{"id": row.id, **gone, "consecutive_misses": row.consecutive_misses + 1} for row in plan.deactivations]
+    llm_models_update(rows)
+    return [
+        *(_change(run, row.id, row.model, ModelChange.Kind.REACTIVATED) for row, _ in plan.reactivations),
+        *(_change(run, row.id, row.model, ModelChange.Kind.DEACTIVATED) for row in plan.deactivations),
+    ]
 
 
-def insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT the rows (all with the same keys) in one statement."""
+def _change(run: SyncRun, llm_model_id: int, model: str, kind: str, changes: dict | None = None) -> dict:
+    """A ModelChange row, with the model's name for its event (popped before the insert)."""
+    return {"run_id": run.pk, "llm_model_id": llm_model_id, "model": model, "kind": kind, "changes": changes or {}}
+
+
+def _pause_for_tests() -> None:
+    """Let a test kill the process mid-apply (tests/modelsync/sync/test_locks.py); a no-op unless PAUSE_ENV is set."""
+    if seconds := os.environ.get(PAUSE_ENV):
+        logger.warning("pausing %s s inside the apply transaction (%s is set)", seconds, PAUSE_ENV)
+        time.sleep(float(seconds))
+
+
+# --- The sync's statements, each one JSON document (modelsync.sync.bulk) --------------------------------------
+
+
+def llm_models_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """INSERT the rows in one statement; returns external_id -> new id."""
     columns = list(rows[0])
-    names = ", ".join(quote(model, name) for name in columns)
-    sql = f"INSERT INTO {table(model)} ({names}) SELECT {names} FROM {json_rows(model, columns)}"
+    names = ", ".join(bulk.quote(LLMModel, name) for name in columns)
+    sql = f"INSERT INTO {bulk.table(LLMModel)} ({names}) SELECT {names} FROM {bulk.json_rows(LLMModel, columns)} "
+    sql += "RETURNING id, external_id"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [document(model, rows)])
+        cursor.execute(sql, [bulk.document(LLMModel, rows)])
+        return {external_id: pk for pk, external_id in cursor.fetchall()}
 
 
-def id_list(ids: list[int]) -> RawSQL:
-    """A subquery of `ids` from one JSON parameter, for `pk__in=`: one statement whatever their number."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT jsonb_array_elements_text(%s::jsonb)::bigint", [orjson.dumps(ids).decode()])
-    return RawSQL("SELECT value FROM json_each(%s)", [orjson.dumps(ids).decode()])
+def llm_models_read(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The synced values of the rows `ids` (one SELECT whatever their number), for the old -> new history."""
+    rows = LLMModel.objects.filter(id__in=bulk.id_list(ids)).values("id", *SYNCED_FIELDS)
+    return {row["id"]: row for row in rows}
 
 
-def update(model: type[Model], rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by id (all with the same keys) in one statement."""
-    columns = list(rows[0])
-    quoted = [quote(model, name) for name in columns if name != "id"]
-    assignments = ", ".join(f"{column} = v.{column}" for column in quoted)
-    sql = f"UPDATE {table(model)} SET {assignments} FROM {json_rows(model, columns)} WHERE {table(model)}.id = v.id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [document(model, rows)])
+def llm_models_update(rows: list[dict[str, Any]]) -> None:
+    """UPDATE rows by id: one statement per distinct set of columns (a handful, never one per row)."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(row), []).append(row)
+    for same_shape in shapes.values():
+        bulk.update(LLMModel, same_shape)
+
+
+def changes_insert(changes: list[dict[str, Any]], now: datetime) -> None:
+    """INSERT the run's ModelChange rows in one statement."""
+    if changes:
+        bulk.insert(ModelChange, [{**change, "created_at": now} for change in changes])

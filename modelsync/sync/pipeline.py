@@ -9,32 +9,30 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import SYNCED_FIELDS, LLMModel
-from catalog.services import catalog_version_bump
+from catalog.models import LLMModel
 from modelsync.adapters.base import SourceConfig, adapter_for
-from modelsync.changes.events import events_record, source_failing_event, sync_events
+from modelsync.changes.events import events_record, source_failing_event
 from modelsync.exceptions import RefusedError, SyncError
 from modelsync.linking.refresh import links_refresh
-from modelsync.models import ModelChange, Source, SyncRun
-from modelsync.sync import apply as bulk
+from modelsync.models import Source, SyncRun
+from modelsync.sync import bulk
+from modelsync.sync.apply import plan_apply
 from modelsync.sync.http import UpstreamClient, scrub
 from modelsync.sync.locks import source_lock
-from modelsync.sync.reconcile import CatalogRow, SyncPlan, field_changes, filter_records, reconcile
+from modelsync.sync.reconcile import CatalogRow, SyncPlan, filter_records, reconcile
 from modelsync.sync.records import ParseResult
 from modelsync.sync.recordset import redact
+from modelsync.sync.runs import run_covered_skip, sync_runs_abandon
 
 logger = logging.getLogger("modelsync.sync")
+logger_tasks = logging.getLogger("modelsync.tasks")  # the queued run's "nothing to do", as the task logged it
 FINDINGS_KEPT = 200
-# Test-only: seconds to sleep inside the apply transaction, so a test can SIGKILL a run mid-apply. Unset = no pause.
-PAUSE_ENV = "MODELSYNC_TEST_PAUSE_IN_APPLY"
 OK = (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL)
 
 
@@ -66,6 +64,18 @@ def source_sync(
         _run_guarded(source, run, started, dry_run=dry_run)
     _record_health(source, run)
     return run
+
+
+def queued_run_sync(run_id: int) -> None:
+    """Run the queued SyncRun `run_id` (created by modelsync.sync.runs.sync_request); gone or not queued: nothing.
+    A run that a later one already covered is skipped (modelsync.sync.runs.run_covered_skip)."""
+    run = SyncRun.objects.select_related("source", "triggered_by").filter(pk=run_id).first()
+    if run is None or run.status != SyncRun.Status.QUEUED:
+        logger_tasks.info("sync_task run=%s nothing to do (%s)", run_id, run.status if run else "gone")
+        return
+    if run_covered_skip(run):
+        return
+    source_sync(source=run.source, trigger=run.trigger, user=run.triggered_by, run=run)
 
 
 def _run_guarded(source: Source, run: SyncRun, started: float, *, dry_run: bool) -> None:
@@ -121,7 +131,7 @@ def _sync(source: Source, config: SourceConfig, run: SyncRun, started: float, *,
         _finish(run, started, status=status)
         return
     with transaction.atomic():
-        _apply(source, run, plan)
+        plan_apply(source, run, plan)
         if plan.changes_catalog:
             links_refresh()  # either side of a link may have changed: in the same transaction, in bulk
         _finish(run, started, status=status)  # counters commit with the catalog rows they describe
@@ -175,113 +185,6 @@ def _count(run: SyncRun, plan: SyncPlan) -> None:
     run.unchanged = plan.unchanged
 
 
-def _apply(source: Source, run: SyncRun, plan: SyncPlan) -> None:
-    """Write the plan with a constant number of statements (see modelsync.sync.apply); nothing when nothing changed."""
-    if plan.writes_nothing:
-        return
-    now = timezone.now()
-    changes = _apply_creates(source, run, plan, now)
-    changes += _apply_updates(run, plan, now)
-    changes += _apply_lifecycle(run, plan, now)
-    _pause_for_tests()
-    names = {change["llm_model_id"]: change.pop("model") for change in changes}
-    changes_insert(changes, now)
-    events = sync_events(source.pk, changes, names)
-    if events:
-        events_record(events, now)  # bumps the catalog version first
-    elif plan.changes_catalog:
-        catalog_version_bump()
-
-
-def _apply_creates(source: Source, run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
-    if not plan.creates:
-        return []
-    rows = [
-        {
-            **record.synced_values(),
-            "source_id": source.pk,
-            "external_id": record.external_id,
-            "content_hash": record.content_hash(),
-            "is_active": True,
-            "first_seen_at": now,
-            "last_seen_at": now,
-            "consecutive_misses": 0,
-            "popularity": 0,
-            "is_hidden": not source.auto_publish,  # staff publish new models themselves when asked to
-            "staff_display_name": "",
-            "staff_notes": "",
-            "staff_description": "",
-            "enrichment": {},  # links_refresh() fills both
-            "enrichment_inputs": "",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for record in plan.creates
-    ]
-    ids = llm_models_insert(rows)
-    return [_change(run, ids[row["external_id"]], row["model"], ModelChange.Kind.CREATED) for row in rows]
-
-
-def _apply_updates(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
-    """Changed synced fields (never a staff field), with their old -> new values for the history."""
-    if not plan.updates:
-        return []
-    old = llm_models_read([row.id for row, _ in plan.updates])
-    rows, changes = [], []
-    for row, record in plan.updates:
-        lifecycle = {"is_active": True, "last_seen_at": now, "consecutive_misses": 0, "deactivated_at": None}
-        rows.append({"id": row.id, **record.synced_values(), "content_hash": record.content_hash(), **lifecycle,
-                     "updated_at": now})  # fmt: skip
-        kind = ModelChange.Kind.UPDATED if row.is_active else ModelChange.Kind.REACTIVATED
-        changes.append(_change(run, row.id, record.model, kind, field_changes(old[row.id], record)))
-    llm_models_update(rows)
-    return changes
-
-
-def _apply_lifecycle(run: SyncRun, plan: SyncPlan, now: datetime) -> list[dict]:
-    """Reactivations, miss counters and deactivations (by flag, never a delete) in one statement."""
-    back = {"is_active": True, "last_seen_at": now, "consecutive_misses": 0, "deactivated_at": None}
-    rows = [{"id": row.id, **back} for row, _ in plan.reactivations]
-    rows += [{"id": row.id, **back} for row in plan.miss_resets]
-    rows += [{"id": row.id, "consecutive_misses": row.consecutive_misses + 1} for row in plan.misses]
-    gone = {"is_active": False, "deactivated_at": now}
-    rows += [{"id": row.id, **gone, "consecutive_misses": row.consecutive_misses + 1} for row in plan.deactivations]
-    llm_models_update(rows)
-    return [
-        *(_change(run, row.id, row.model, ModelChange.Kind.REACTIVATED) for row, _ in plan.reactivations),
-        *(_change(run, row.id, row.model, ModelChange.Kind.DEACTIVATED) for row in plan.deactivations),
-    ]
-
-
-def _change(run: SyncRun, llm_model_id: int, model: str, kind: str, changes: dict | None = None) -> dict:
-    """A ModelChange row, with the model's name for its event (popped before the insert)."""
-    return {"run_id": run.pk, "llm_model_id": llm_model_id, "model": model, "kind": kind, "changes": changes or {}}
-
-
-def _pause_for_tests() -> None:
-    """Let a test kill the process mid-apply (tests/modelsync/sync/test_locks.py); a no-op unless PAUSE_ENV is set."""
-    if seconds := os.environ.get(PAUSE_ENV):
-        logger.warning("pausing %s s inside the apply transaction (%s is set)", seconds, PAUSE_ENV)
-        time.sleep(float(seconds))
-
-
-def sync_runs_abandon(*, source: Source, current: SyncRun | None = None) -> int:
-    """Call while holding the source lock: any other run still 'running' was killed mid-way, so say so."""
-    count = (
-        SyncRun.objects.filter(source=source, status=SyncRun.Status.RUNNING)
-        .exclude(pk=current.pk if current else None)
-        .update(
-            status=SyncRun.Status.FAILED,
-            error_kind="abandoned",
-            error_message="the process running this sync stopped before it finished",
-            finished_at=timezone.now(),
-        )
-    )
-    if count:
-        logger.warning("sync runs written off: %s (abandoned)", count)
-    return count
-
-
 def _finish(run: SyncRun, started: float, *, status: str, error_kind: str = "", message: str = "") -> None:
     run.status, run.error_kind, run.error_message = status, error_kind, message[:2000]
     run.finished_at = timezone.now()
@@ -320,38 +223,3 @@ def _record_health(source: Source, run: SyncRun) -> None:
         source.refresh_from_db(fields=["last_run_at", "last_success_at", "consecutive_failures"])
         if source.consecutive_failures == settings.MODELSYNC_UNHEALTHY_AFTER_FAILURES:  # once per failing streak
             events_record([source_failing_event(source, run)])
-
-
-# --- The sync's statements, each one JSON document (modelsync.sync.apply) --------------------------------------------
-
-
-def llm_models_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """INSERT the rows in one statement; returns external_id -> new id."""
-    columns = list(rows[0])
-    names = ", ".join(bulk.quote(LLMModel, name) for name in columns)
-    sql = f"INSERT INTO {bulk.table(LLMModel)} ({names}) SELECT {names} FROM {bulk.json_rows(LLMModel, columns)} "
-    sql += "RETURNING id, external_id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [bulk.document(LLMModel, rows)])
-        return {external_id: pk for pk, external_id in cursor.fetchall()}
-
-
-def llm_models_read(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The synced values of the rows `ids` (one SELECT whatever their number), for the old -> new history."""
-    rows = LLMModel.objects.filter(id__in=bulk.id_list(ids)).values("id", *SYNCED_FIELDS)
-    return {row["id"]: row for row in rows}
-
-
-def llm_models_update(rows: list[dict[str, Any]]) -> None:
-    """UPDATE rows by id: one statement per distinct set of columns (a handful, never one per row)."""
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        shapes.setdefault(tuple(row), []).append(row)
-    for same_shape in shapes.values():
-        bulk.update(LLMModel, same_shape)
-
-
-def changes_insert(changes: list[dict[str, Any]], now: datetime) -> None:
-    """INSERT the run's ModelChange rows in one statement."""
-    if changes:
-        bulk.insert(ModelChange, [{**change, "created_at": now} for change in changes])

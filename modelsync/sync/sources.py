@@ -11,7 +11,7 @@ from catalog.services import catalog_version_bump
 from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source
 
-logger = logging.getLogger("modelsync.sync.sources")
+logger = logging.getLogger("modelsync.sources")
 
 
 def sources_ensure_from_env() -> list[Source]:

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from modelsync import tasks
 from modelsync.admin import _when
 from modelsync.models import ModelChange, SyncRun
-from modelsync.sync import runs as triggers
 from tests.factories import LLMModelFactory, SourceFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ SOURCES = "/admin/modelsync/source/"
 @pytest.fixture(autouse=True)
 def sent(monkeypatch):
     messages = []
-    monkeypatch.setattr(triggers.source_sync_task, "delay", lambda *args, **kwargs: messages.append(args))
+    monkeypatch.setattr(tasks.source_sync_task, "delay", lambda *args, **kwargs: messages.append(args))
     return messages
 
 
@@ -295,7 +295,7 @@ def test_sync_now_with_the_broker_down_shows_an_error_and_the_next_press_queues(
 
     sources = [SourceFactory(name="litellm"), SourceFactory(name="openrouter")]
     with monkeypatch.context() as down:
-        down.setattr(triggers.source_sync_task, "delay", refused)
+        down.setattr(tasks.source_sync_task, "delay", refused)
         page = _client(operator).post(SYNC_ALL, follow=True)
     assert page.status_code == 200
     (said,) = [str(message) for message in page.context["messages"]]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_celery_beat.models import PeriodicTask
 
+from modelsync import tasks
 from modelsync.models import SyncRun
 from modelsync.schedule import SYNC_ALL_NAME
 from tests.factories import SourceFactory, SyncRunFactory
@@ -119,15 +120,13 @@ def operator(django_user_model):
 def test_trigger_with_the_broker_down_is_a_503_and_the_next_one_after_recovery_is_202(operator, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from modelsync.sync import runs as triggers
-
     def hangs(run_id):
         raise OperationalError("Timeout reading from socket")
 
     sent = []
     source = SourceFactory(name="litellm")
     with monkeypatch.context() as down:
-        down.setattr(triggers.source_sync_task, "delay", hangs)
+        down.setattr(tasks.source_sync_task, "delay", hangs)
         response = operator.post("/api/v1/sync/", {"source": "litellm"}, format="json")
     body = response.json()
     assert response.status_code == 503 and set(body) == {"error", "runs"}
@@ -141,7 +140,7 @@ def test_trigger_with_the_broker_down_is_a_503_and_the_next_one_after_recovery_i
     source.refresh_from_db()
     assert source.consecutive_failures == 0 and source.last_run_at is None  # the source itself was never tried
 
-    monkeypatch.setattr(triggers.source_sync_task, "delay", sent.append)
+    monkeypatch.setattr(tasks.source_sync_task, "delay", sent.append)
     again = operator.post("/api/v1/sync/", {"source": "litellm"}, format="json")
     assert again.status_code == 202 and sent == [again.json()["runs"][0]["id"]]
 

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.management import call_command
 
+from modelsync import tasks
 from modelsync.models import Source, SyncRun
 from modelsync.sync.pipeline import source_sync
 from tests.modelsync.fake_upstream import fake_upstream
@@ -84,15 +85,15 @@ def test_the_canary_appears_nowhere(leaky_proxy, caplog, admin_client):
 
 
 def test_task_arguments_carry_ids_only(leaky_proxy, settings, django_capture_on_commit_callbacks, monkeypatch):
-    from modelsync.sync import runs as triggers
+    from modelsync.sync import runs
 
     sent = []
-    monkeypatch.setattr(triggers.source_sync_task, "delay", lambda *args, **kwargs: sent.append((args, kwargs)))
+    monkeypatch.setattr(tasks.source_sync_task, "delay", lambda *args, **kwargs: sent.append((args, kwargs)))
     source = Source.objects.create(
         name="litellm", kind="litellm", base_url=leaky_proxy.url, api_key_env="LITELLM_API_KEY"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        run = triggers.sync_request(source=source, trigger="api")
+        run = runs.sync_request(source=source, trigger="api")
     assert sent == [((run.pk,), {})]
 
 

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from modelsync.models import Source, SyncLease, SyncRun
 from modelsync.sync import locks
+from modelsync.sync.apply import PAUSE_ENV
 from modelsync.sync.locks import ADVISORY_NAMESPACE, source_lock
-from modelsync.sync.pipeline import PAUSE_ENV, source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.conftest import postgresql_required
 from tests.modelsync.payloads import load
 

@@ -103,7 +103,7 @@ def test_a_source_from_the_environment_turns_the_demo_off_logged_with_the_reason
     sources_ensure_from_env()  # a first start with nothing configured: the demo
     before = catalog_version_get()
     settings.LITELLM_PROXY_URL = "http://127.0.0.1:4000"
-    with caplog.at_level("WARNING", logger="modelsync.sync.sources"):
+    with caplog.at_level("WARNING", logger="modelsync.sources"):
         sources_ensure_from_env()
     static = Source.objects.get(name="static")
     assert static.enabled is False and "'litellm' was added" in static.disabled_reason

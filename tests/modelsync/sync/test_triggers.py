@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from kombu.exceptions import OperationalError as BrokerError
 
+from modelsync import tasks
 from modelsync.models import SyncRun
 from modelsync.sync import runs as triggers
 from modelsync.sync.locks import ADVISORY_NAMESPACE, source_lock
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(monkeypatch):
     messages = []
-    monkeypatch.setattr(triggers.source_sync_task, "delay", lambda *args, **kwargs: messages.append(args))
+    monkeypatch.setattr(tasks.source_sync_task, "delay", lambda *args, **kwargs: messages.append(args))
     return messages
 
 
@@ -136,7 +137,7 @@ def refused(text="Error 111 connecting to 127.0.0.1:6379. Connection refused."):
 @pytest.fixture
 def broker(monkeypatch):
     broker = Broker()
-    monkeypatch.setattr(triggers.source_sync_task, "delay", broker.delay)
+    monkeypatch.setattr(tasks.source_sync_task, "delay", broker.delay)
     return broker
 
 
@@ -180,7 +181,7 @@ def test_several_sources_stop_trying_the_broker_after_its_first_failure(
     sources = [SourceFactory() for _ in outcomes]
     errors = {"ok": None, "refused": refused(), "timeout": BrokerError("Timeout reading from socket")}
     broker = Broker(*(errors[outcome] for outcome in outcomes))
-    monkeypatch.setattr(triggers.source_sync_task, "delay", broker.delay)
+    monkeypatch.setattr(tasks.source_sync_task, "delay", broker.delay)
     with django_capture_on_commit_callbacks(execute=True):
         runs = triggers.sync_requests(sources=sources, trigger="beat")
     accepted = next((index for index, outcome in enumerate(outcomes) if outcome != "ok"), len(outcomes))
@@ -207,7 +208,7 @@ def test_a_run_a_worker_already_took_is_not_failed_by_a_late_publish_error(
         SyncRun.objects.filter(pk=run_id).update(status=SyncRun.Status.RUNNING)
         raise BrokerError("Timeout reading from socket")
 
-    monkeypatch.setattr(triggers.source_sync_task, "delay", delivered_then_timed_out)
+    monkeypatch.setattr(tasks.source_sync_task, "delay", delivered_then_timed_out)
     with django_capture_on_commit_callbacks(execute=True):
         run = triggers.sync_request(source=source, trigger="api")
     assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.RUNNING
