@@ -15,7 +15,8 @@ from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from modelsync.changes.outbox import endpoint_secret_reset, test_delivery_create, url_refusal
+from modelsync.changes.outbox import test_delivery_create, url_refusal
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.models import Event, ModelChange, Source, SyncRun, WebhookEndpoint
 from modelsync.permissions import can_read_sync_runs, can_start_sync
 from modelsync.schedule import SYNC_ALL_NAME

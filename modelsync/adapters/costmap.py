@@ -11,7 +11,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelsync.adapters.base import SourceConfig, register
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
@@ -55,7 +55,6 @@ def cost_map_path(config: SourceConfig) -> Path:
     return Path(configured) if configured else installed_cost_map()
 
 
-@register
 class CostMapAdapter:
     kind = "costmap"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
+from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.normalize import (
     InvalidItem,
     as_dict,
@@ -58,7 +58,6 @@ GROUP_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items()
 DEPLOYMENT_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items() if flag not in _GROUP_FLAGS)
 
 
-@register
 class LiteLLMAdapter(HttpAdapter):
     """GET {proxy root}/model/info, /v1/models and /model_group/info with the proxy key."""
 

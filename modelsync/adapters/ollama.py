@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
+from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.normalize import (
     as_dict,
     as_int,
@@ -22,7 +22,6 @@ from modelsync.sync.records import Finding, ModelRecord, ParseResult
 CAPABILITIES = {"vision": "vision", "tools": "function_calling", "thinking": "reasoning", "audio": "audio_input"}
 
 
-@register
 class OllamaAdapter(HttpAdapter):
     """GET {base_url}/api/tags. /api/show is a POST per model, so fetch() leaves it out (one call per run)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
+from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.normalize import (
     as_int,
     build_records,
@@ -20,7 +20,6 @@ from modelsync.sync.records import Finding, ModelRecord, ParseResult
 OPENAI_OWNERS = {"system", "openai", "openai-internal", "openai-dev"}
 
 
-@register
 class OpenAIAdapter(HttpAdapter):
     """GET {base_url}/models, e.g. https://api.openai.com/v1/models or a local vLLM's /v1/models."""
 

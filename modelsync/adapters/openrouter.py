@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
+from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.normalize import (
     as_dict,
     as_int,
@@ -36,7 +36,6 @@ TEXT = ("text",)
 PRICE_CAPABILITIES = {"input_cache_read": "prompt_caching", "web_search": "web_search"}
 
 
-@register
 class OpenRouterAdapter(HttpAdapter):
     """GET {base_url}/models, e.g. https://openrouter.ai/api/v1/models."""
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from modelsync.adapters.base import SourceConfig, register
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.sync import jsonio
@@ -43,7 +43,6 @@ def read_snapshot(path: Path) -> object:
         raise PayloadError(f"the static catalog {path} is not JSON", kind="not_json") from None
 
 
-@register
 class StaticAdapter:
     """Reads a file instead of calling an upstream; the client is accepted for the protocol and not used."""
 

@@ -16,8 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from catalog.permissions import CatalogReader
-from modelsync.api import EventFilter
-from modelsync.changes.events import event_summary
+from modelsync.changes.api import EventFilter
+from modelsync.changes.payloads import event_summary
 from modelsync.models import Event
 
 FEED_ITEMS = 100

@@ -9,50 +9,27 @@ the same idempotency id: at least once.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
-import secrets
 import uuid
 from datetime import timedelta
 
-import urllib3
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from modelsync import queue
+from modelsync.changes.payloads import EventSerializer
 from modelsync.changes.scope import events_with_scope_flag
-from modelsync.changes.targets import TargetRefused, WebhookTarget, target_check
+from modelsync.changes.signing import endpoint_secret, signature
+from modelsync.changes.targets import TargetRefused, target_check
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
+from modelsync.sync.http import pinned_post
 
 logger = logging.getLogger("modelsync.webhooks")
 DRAIN_BATCH = 1000
 TEST_EVENT = "webhook.test"
-
-
-# --- Secrets: shown once, kept encrypted with a key derived from SECRET_KEY ------------------------------------
-
-
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(f"modelsync.webhook-secret:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def endpoint_secret_reset(endpoint: WebhookEndpoint) -> str:
-    """Give `endpoint` a new signing secret (unsaved) and return it: the only time anyone sees it."""
-    secret = f"whsec_{secrets.token_urlsafe(32)}"
-    endpoint.secret_encrypted = _fernet().encrypt(secret.encode()).decode()
-    return secret
-
-
-def signature(secret: str, body: bytes) -> str:
-    """X-Modelsync-Signature: the hex HMAC-SHA256 of the exact body bytes."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 # --- SSRF: where a webhook may point (the rule is modelsync.changes.targets) ------------------------------------
@@ -125,8 +102,6 @@ def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
-    from modelsync.api import EventSerializer
-
     event = EventSerializer(delivery.event).data if delivery.event else None
     document = {"delivery": str(delivery.delivery_id), "type": event["type"] if event else TEST_EVENT, "event": event}
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
@@ -176,7 +151,7 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> 
         target = target_check(endpoint.url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
     except TargetRefused as refusal:
         return None, str(refusal)
-    secret = _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+    secret = endpoint_secret(endpoint)
     headers = {
         "Host": target.host_header,
         "Content-Type": "application/json",
@@ -185,30 +160,12 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> 
         "X-Modelsync-Delivery": str(delivery.delivery_id),
         "X-Modelsync-Signature": signature(secret, body),
     }
-    pool = _connection_pool(target)
-    try:
-        response = pool.urlopen("POST", target.request_uri, body=body, headers=headers, redirect=False,
-                                assert_same_host=False, preload_content=False)  # fmt: skip
-        response.drain_conn()
-        response.release_conn()
-    except urllib3.exceptions.HTTPError as exc:
-        return None, f"{type(exc).__name__}: could not POST to the endpoint"
-    finally:
-        pool.close()
-    if 200 <= response.status < 300:
-        return response.status, ""
-    return response.status, f"HTTP {response.status}" + (
-        " (redirects are not followed)" if 300 <= response.status < 400 else ""
-    )
-
-
-def _connection_pool(target: WebhookTarget) -> urllib3.HTTPConnectionPool:
-    """A pool to the checked address; for https the certificate must name the URL's host, sent as the server name."""
-    options = {"port": target.port, "retries": False, "timeout": settings.MODELSYNC_WEBHOOK_TIMEOUT, "maxsize": 1}
-    if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(target.address, server_hostname=target.tls_name,
-                                           assert_hostname=target.tls_name, **options)  # fmt: skip
-    return urllib3.HTTPConnectionPool(target.address, **options)
+    status_code, error = pinned_post(target, body, headers, timeout=settings.MODELSYNC_WEBHOOK_TIMEOUT)
+    if error:
+        return None, error
+    if 200 <= status_code < 300:
+        return status_code, ""
+    return status_code, f"HTTP {status_code}" + (" (redirects are not followed)" if 300 <= status_code < 400 else "")
 
 
 def _endpoint_failed(endpoint: WebhookEndpoint, error: str) -> None:

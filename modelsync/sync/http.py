@@ -12,17 +12,23 @@ import re
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import LocationParseError as LocationParseError  # re-exported: modelsync.changes.targets
 from urllib3.exceptions import ReadTimeoutError
+from urllib3.util import parse_url as parse_url  # the sending client's URL parser, for the webhook target check
 from urllib3.util.retry import Retry
 
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.sync import jsonio
+
+if TYPE_CHECKING:
+    from modelsync.changes.targets import WebhookTarget
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK = 64 * 1024
@@ -232,3 +238,31 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
         file = getattr(getattr(response.raw, "_fp", None), "fp", None)
         sock = getattr(getattr(file, "raw", None), "_sock", None)
     return sock
+
+
+# --- Webhook deliveries: one POST to the address modelsync.changes.targets checked --------------------------------
+
+
+def pinned_post(target: WebhookTarget, body: bytes, headers: dict[str, str], *, timeout: float) -> tuple[int, str]:
+    """POST `body` once to the checked address of `target`: no redirects, no retries, one timeout. (status, "") or
+    (0, why) when no answer came."""
+    pool = _connection_pool(target, timeout)
+    try:
+        response = pool.urlopen("POST", target.request_uri, body=body, headers=headers, redirect=False,
+                                assert_same_host=False, preload_content=False)  # fmt: skip
+        response.drain_conn()
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        return 0, f"{type(exc).__name__}: could not POST to the endpoint"
+    finally:
+        pool.close()
+    return response.status, ""
+
+
+def _connection_pool(target: WebhookTarget, timeout: float) -> urllib3.HTTPConnectionPool:
+    """A pool to the checked address; for https the certificate must name the URL's host, sent as the server name."""
+    options = {"port": target.port, "retries": False, "timeout": timeout, "maxsize": 1}
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(target.address, server_hostname=target.tls_name,
+                                           assert_hostname=target.tls_name, **options)  # fmt: skip
+    return urllib3.HTTPConnectionPool(target.address, **options)

@@ -16,7 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import LLMModel
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.changes.events import events_record, source_failing_event
 from modelsync.exceptions import RefusedError, SyncError
 from modelsync.linking.refresh import links_refresh

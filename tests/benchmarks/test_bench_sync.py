@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import LLMModel
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync import jsonio

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.costmap import COST_MAP_FILE, installed_cost_map, parse_cost_map
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.models import Source, SyncRun

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import OpenRouterAdapter, parse_models
 from modelsync.exceptions import PayloadError
 from modelsync.sync import jsonio

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.adapters.static import SNAPSHOT, StaticAdapter, snapshot_path
 from modelsync.exceptions import PayloadError, UpstreamError

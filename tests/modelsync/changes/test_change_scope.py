@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import LLMModel
-from modelsync.changes.events import event_summary
-from modelsync.changes.outbox import delivery_attempt, endpoint_secret_reset, outbox_drain
+from modelsync.changes.outbox import delivery_attempt, outbox_drain
+from modelsync.changes.payloads import event_summary
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.models import Event, Source, SyncRun, WebhookDelivery, WebhookEndpoint
 from modelsync.sync.pipeline import source_sync
 from tests.modelsync.changes.receiver import Receiver

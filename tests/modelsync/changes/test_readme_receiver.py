@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from modelsync.changes.outbox import delivery_attempt, endpoint_secret_reset, outbox_drain
+from modelsync.changes.outbox import delivery_attempt, outbox_drain
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.settings_vars import ROOT
 

@@ -19,7 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
-from modelsync.changes.outbox import delivery_attempt, endpoint_secret_reset, outbox_drain, url_refusal
+from modelsync.changes.outbox import delivery_attempt, outbox_drain, url_refusal
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.changes.targets import TargetRefused, address_kind, target_check
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.modelsync.changes.receiver import Receiver

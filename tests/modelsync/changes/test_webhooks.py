@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from modelsync.changes.outbox import delivery_attempt, endpoint_secret_reset, outbox_drain, url_refusal
+from modelsync.changes.outbox import delivery_attempt, outbox_drain, url_refusal
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.models import Event, Source, WebhookDelivery, WebhookEndpoint
 from tests.modelsync.changes.receiver import Receiver
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from modelsync.changes.outbox import endpoint_secret_reset
+from modelsync.changes.signing import endpoint_secret_reset
 from modelsync.models import Event, SyncRun, WebhookDelivery, WebhookEndpoint
 from modelsync.sync.pipeline import source_sync
 from modelsync.tasks import webhooks_drain_task

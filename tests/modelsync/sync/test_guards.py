@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from config.settings import base
-from modelsync.adapters.base import ADAPTERS
+from modelsync.adapters import ADAPTERS
 from modelsync.models import Source, SyncRun
 from modelsync.sync.jsonio import MAX_DEPTH
 from modelsync.sync.locks import ADVISORY_NAMESPACE, source_lock

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import LLMModel
 from catalog.selectors import catalog_version_get
-from modelsync.adapters.base import ADAPTERS
+from modelsync.adapters import ADAPTERS
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync.pipeline import source_sync
 from modelsync.sync.records import ModelRecord

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import LLMModel
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.models import ModelChange
 from modelsync.sync.pipeline import source_sync
 from tests.modelsync.payloads import load
