@@ -15,18 +15,9 @@ from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.sync.normalize import (
-    InvalidItem,
-    as_int,
-    build_records,
-    category_for_mode,
-    category_for_name,
-    derive_tags,
-    display_name,
-    pricing,
-    provider_for,
-    require_id,
-)
+from modelsync.sync.build import InvalidItem, build_records, require_id
+from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
+from modelsync.sync.normalize import as_int, derive_tags, pricing
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 if TYPE_CHECKING:

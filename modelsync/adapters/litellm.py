@@ -14,24 +14,17 @@ from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import InvalidItem, build_records, payload_items, require_id, valid_id
+from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
 from modelsync.sync.normalize import (
-    InvalidItem,
     as_dict,
     as_int,
-    build_records,
-    category_for_mode,
-    category_for_name,
     clean_text,
     derive_tags,
-    display_name,
     matches_any,
-    payload_items,
     pricing,
-    provider_for,
-    require_id,
     safety_score,
     str_list,
-    valid_id,
 )
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
 

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig
-from modelsync.sync.normalize import (
-    as_int,
-    build_records,
-    category_for_name,
-    clean_text,
-    display_name,
-    matches_any,
-    payload_items,
-    provider_for,
-    require_id,
-)
+from modelsync.sync.build import build_records, payload_items, require_id
+from modelsync.sync.names import category_for_name, display_name, provider_for
+from modelsync.sync.normalize import as_int, clean_text, matches_any
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 # api.openai.com says "system" / "openai-internal" for its own models: that owner is OpenAI.

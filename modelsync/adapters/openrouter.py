@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import build_records, memoized, payload_items, require_id
+from modelsync.sync.names import display_name, provider_for
 from modelsync.sync.normalize import (
     as_dict,
     as_int,
-    build_records,
     clean_text,
     derive_tags,
-    display_name,
     is_positive_price,
     iso_datetime,
     matches_any,
-    memoized,
-    payload_items,
     pricing,
-    provider_for,
-    require_id,
 )
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
 

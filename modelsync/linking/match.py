@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelsync.sync.normalize import memoized
+from modelsync.sync.build import memoized
 
 METHODS = ("exact", "normalized", "dated", "variant")
 # LiteLLM's provider route prefixes (and the catalog's provider enum) -> OpenRouter's vendor slugs.

@@ -30,7 +30,7 @@ from modelsync.linking.match import (
 )
 from modelsync.models import Source
 from modelsync.sync import bulk
-from modelsync.sync.normalize import memoized
+from modelsync.sync.build import memoized
 
 # One row of the read, by position (tuples: at 40,000 rows a dict or a model instance per row costs more than SQL).
 _COLUMNS = ("id", "source_id", "external_id", "model", "provider", "provider_raw", "details", "content_hash",

@@ -1,204 +1,32 @@
-"""Pure normalization helpers shared by the adapters: payload shape, ids, provider, category, names, prices, flags.
+"""Pure normalization helpers shared by the adapters: prices, numbers, flags, text.
+(Payload shape and ids: modelsync.sync.build; provider, category and names: modelsync.sync.names.)
 
 Nothing here raises on arbitrary JSON: a helper given the wrong type answers None/""/() and the adapter records a
-finding. The one exception is payload_items(), which raises PayloadError when a whole payload has the wrong shape.
+finding (a whole payload of the wrong shape: modelsync.sync.build.payload_items raises PayloadError).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import TypeVar
 
-from modelsync.exceptions import PayloadError
-from modelsync.sync.jsonio import RawItem, load_item
-from modelsync.sync.records import Finding, ModelRecord, ParseResult
-from modelsync.sync.recordset import dedupe
+from modelsync.sync.build import memoized
+from modelsync.sync.records import Finding
 
 MTOK = Decimal(1_000_000)
 PRICE_QUANTUM = Decimal("1e-9")  # the catalog stores $/Mtok with 9 decimal places
 MAX_PER_MTOK = Decimal("1e10")  # the column holds 11 integer digits; anything near that is not a real price
 MAX_INT = 2_147_483_647  # PostgreSQL integer: a larger token count is garbage, not a model
-MAX_ID_LENGTH = 512  # LLMModel.external_id / model
-ERROR_KEYS = ("error", "detail", "errors")
 PRICE_PROBLEMS = {
     "negative_price": "negative price ignored",
     "price_out_of_range": "absurd price ignored",
     "free_with_cost": "marked free but has a non-zero price",
 }
 VARIABLE = frozenset({"-1", -1})  # OpenRouter's "price decided per request" (openrouter/auto); -1.0 == -1 too
-
-# Vendor names as upstreams spell them -> the catalog's provider enum.
-PROVIDER_ALIASES = {
-    "openai": "openai", "azure": "openai", "azure_ai": "openai", "text-completion-openai": "openai",
-    "anthropic": "anthropic", "google": "google", "gemini": "google", "vertex_ai": "google",
-    "vertex_ai-language-models": "google", "mistral": "mistral", "mistralai": "mistral", "codestral": "mistral",
-    "meta": "meta", "meta-llama": "meta", "meta_llama": "meta", "cohere": "cohere", "cohere_chat": "cohere",
-    "deepseek": "deepseek", "xai": "xai", "x-ai": "xai", "amazon": "amazon", "bedrock": "amazon",
-    "microsoft": "microsoft", "qwen": "qwen", "alibaba": "qwen", "dashscope": "qwen", "nvidia": "nvidia",
-    "nvidia_nim": "nvidia", "perplexity": "perplexity", "moonshot": "moonshot", "moonshotai": "moonshot",
-    "z-ai": "zhipu", "zai": "zhipu", "zhipuai": "zhipu", "minimax": "minimax",
-}  # fmt: skip
-# Hosts that serve other vendors' models: the vendor is read from the model name instead.
-HOSTS = {"azure", "bedrock", "vertex_ai", "openrouter", "groq", "together_ai", "fireworks_ai", "ollama", "hosted_vllm"}
-MODEL_HINTS = (
-    ("claude", "anthropic"), ("gpt", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"),
-    ("dall-e", "openai"), ("whisper", "openai"), ("tts", "openai"), ("text-embedding", "openai"),
-    ("davinci", "openai"), ("babbage", "openai"), ("gemini", "google"), ("gemma", "google"),
-    ("mistral", "mistral"), ("mixtral", "mistral"), ("codestral", "mistral"), ("llama", "meta"),
-    ("command", "cohere"), ("deepseek", "deepseek"), ("grok", "xai"), ("nova", "amazon"), ("titan", "amazon"),
-    ("phi", "microsoft"), ("qwen", "qwen"), ("kimi", "moonshot"), ("glm", "zhipu"), ("minimax", "minimax"),
-)  # fmt: skip
-
-CATEGORY_BY_MODE = {
-    "chat": "chat", "responses": "chat", "completion": "completion", "embedding": "embedding",
-    "image_generation": "image_generation", "audio_transcription": "audio_transcription",
-    "audio_speech": "audio_speech", "rerank": "rerank", "moderation": "moderation", "moderations": "moderation",
-}  # fmt: skip
-
-NAME_CATEGORY_HINTS = (
-    ("embed", "embedding"), ("whisper", "audio_transcription"), ("transcribe", "audio_transcription"),
-    ("tts", "audio_speech"), ("dall-e", "image_generation"), ("gpt-image", "image_generation"),
-    ("moderation", "moderation"), ("rerank", "rerank"), ("davinci", "completion"), ("babbage", "completion"),
-    ("turbo-instruct", "completion"),
-)  # fmt: skip
-
-_DATE_SUFFIX = re.compile(r"-(\d{4})-?(\d{2})-?(\d{2})$")
-_O_SERIES = re.compile(r"o\d+")  # OpenAI's o1, o3, o4 keep their lower-case o
-_SMALL_WORDS = {"mini", "nano", "pro", "turbo", "instruct", "preview", "latest"}
-_UPPER_WORDS = {"gpt": "GPT", "glm": "GLM", "ai": "AI", "tts": "TTS", "hd": "HD", "vl": "VL", "r1": "R1"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SECRET_LIKE = re.compile(r"(?i)\b(?:bearer\s+\S+|(?:sk|pk|rk|key)-[a-z0-9_\-]{6,})")
-
-
-_MEMOIZED: list = []
-_Function = TypeVar("_Function", bound=Callable)
-
-
-def memoized(maxsize: int) -> Callable[[_Function], _Function]:
-    """functools.lru_cache, registered so clear_caches() can forget it: a sync repeats the previous one's values."""
-
-    def decorate(function: _Function) -> _Function:
-        cached = lru_cache(maxsize=maxsize)(function)
-        _MEMOIZED.append(cached)
-        return cached
-
-    return decorate
-
-
-def payload_items(payload: object, key: str, *, endpoint: str) -> list:
-    """The item list under `key` of a JSON object; PayloadError for an error inside a 200 or any other shape."""
-    if isinstance(payload, dict):
-        if any(payload.get(name) for name in ERROR_KEYS) and not isinstance(payload.get(key), list):
-            raise PayloadError(f"{endpoint} answered 200 with an error object instead of {key!r}", kind="error_in_body")
-        items = payload.get(key)
-        if isinstance(items, list):
-            return items
-        raise PayloadError(f"{endpoint}: expected a list under {key!r}, got {_kind(items)}", kind="wrong_shape")
-    if isinstance(payload, str | bytes):  # e.g. LiteLLM 1.106.2's plain-text "Internal Server Error"
-        raise PayloadError(f"{endpoint}: expected a JSON object, got text", kind="not_json")
-    raise PayloadError(f"{endpoint}: expected a JSON object with {key!r}, got {_kind(payload)}", kind="wrong_shape")
-
-
-def _kind(value: object) -> str:
-    return "nothing" if value is None else type(value).__name__
-
-
-class InvalidItem(ValueError):
-    """One upstream item cannot become a record; the message is recorded as a finding."""
-
-
-Builder = Callable[[object], tuple[ModelRecord, list[Finding]]]
-Outcome = tuple[ModelRecord | None, tuple[Finding, ...]]
-BUILT_SOURCES_KEPT = 16  # sources whose last list a process remembers (see build_records)
-_built_by_source: OrderedDict[Hashable, dict[bytes, Outcome]] = OrderedDict()
-_built_lock = threading.Lock()
-
-
-def build_records(
-    items: Iterable[object], build: Builder, *, id_keys: tuple[str, ...] = ("id",), memo_key: Hashable | None = None
-) -> ParseResult:
-    """Every item becomes a record or an invalid_item finding; duplicates are reduced to one, order-independently.
-
-    `id_keys` name where the upstream keeps the external id, so an invalid item's finding carries the id its row
-    has (and that row is not counted missing); a display name would protect the wrong row.
-
-    Undecoded items (jsonio.RawItem) are remembered by a sha256 of their bytes under `memo_key`, which names the
-    source and everything `build` reads besides the item: the next list of that source decodes and builds only the
-    items that changed, and replays the record and findings of the rest (SPEC §9). The memo holds the last list of
-    BUILT_SOURCES_KEPT sources per process, keyed by digest: never the items' bytes.
-    """
-    remembered = _built_by_source.get(memo_key, {}) if memo_key is not None else {}
-    built: dict[bytes, Outcome] = {}
-    records: list[ModelRecord] = []
-    findings: list[Finding] = []
-    for item in items:
-        if item.__class__ is RawItem:
-            digest = hashlib.sha256(item).digest()
-            outcome = built.get(digest) or remembered.get(digest) or _outcome(item, build, id_keys)
-            built[digest] = outcome
-        else:
-            outcome = _outcome(item, build, id_keys)
-        if outcome[0] is not None:
-            records.append(outcome[0])
-        findings.extend(outcome[1])
-    if memo_key is not None:
-        _remember(memo_key, built)
-    kept, duplicates = dedupe(records)
-    return ParseResult(tuple(kept), (*findings, *duplicates))
-
-
-def _outcome(item: object, build: Builder, id_keys: tuple[str, ...]) -> Outcome:
-    """(record, its findings), or (None, an invalid_item finding). PayloadError when a RawItem is not JSON."""
-    if item.__class__ is RawItem:
-        item = load_item(item)
-    try:
-        record, findings = build(item)
-    except (InvalidItem, TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as exc:
-        # The message names the problem, never echoes the item: it may hold upstream secrets.
-        reason = str(exc) if isinstance(exc, InvalidItem) else f"unreadable item ({type(exc).__name__})"
-        return None, (Finding("invalid_item", reason, item_id(item, *id_keys)),)
-    return record, tuple(findings)
-
-
-def _remember(memo_key: Hashable, built: dict[bytes, Outcome]) -> None:
-    """Keep this list's outcomes in place of the source's last ones; forget the source least recently synced."""
-    with _built_lock:
-        _built_by_source.pop(memo_key, None)
-        _built_by_source[memo_key] = built
-        while len(_built_by_source) > BUILT_SOURCES_KEPT:
-            _built_by_source.popitem(last=False)
-
-
-def valid_id(value: object) -> str | None:
-    """An upstream id usable as external_id: a non-blank printable string that fits the column."""
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH or not value.isprintable():
-        return None
-    return value
-
-
-def require_id(value: object, what: str = "id") -> str:
-    model_id = valid_id(value)
-    if model_id is None:
-        raise InvalidItem(f"missing or invalid {what}")
-    return model_id
-
-
-def item_id(item: object, *keys: str) -> str | None:
-    """The id of an item for a finding, if it has a readable one."""
-    if not isinstance(item, dict):
-        return None
-    for key in keys:
-        if model_id := valid_id(item.get(key)):
-            return model_id
-    return None
 
 
 def as_dict(value: object) -> dict:
@@ -208,77 +36,6 @@ def as_dict(value: object) -> dict:
 def str_list(value: object) -> tuple[str, ...]:
     """The strings of a JSON list; anything else (a string, an object, null) is no list at all."""
     return tuple([v for v in value if v.__class__ is str]) if value.__class__ is list else ()
-
-
-def provider_for(raw_provider: str, model_name: str) -> tuple[str, str]:
-    """(canonical provider, raw string): a host's name gives way to the vendor its model name reveals."""
-    return _vendor(raw_provider) or _provider_by_name(raw_provider, model_name)
-
-
-@memoized(1024)
-def _vendor(raw_provider: str) -> tuple[str, str] | None:
-    """The provider a vendor's own name gives, whatever the model (most ids): cached per vendor, not per model."""
-    raw = (raw_provider or "").strip().lower()
-    if raw in PROVIDER_ALIASES and raw not in HOSTS:
-        return PROVIDER_ALIASES[raw], clean_text(raw_provider, 128)
-    return None
-
-
-@memoized(8192)
-def _provider_by_name(raw_provider: str, model_name: str) -> tuple[str, str]:
-    raw = (raw_provider or "").strip().lower()
-    kept = clean_text(raw_provider, 128)
-    name = model_name.lower().rstrip("/").rsplit("/", 1)[-1]
-    # The family a name starts with wins over one it mentions: deepseek-r1-distill-llama is DeepSeek's model.
-    for hint, provider in MODEL_HINTS:
-        if name.startswith(hint):
-            return provider, kept
-    for hint, provider in MODEL_HINTS:
-        if f".{hint}" in name or f"-{hint}" in name:  # "anthropic.claude-…", "corp-gpt4o-…"
-            return provider, kept
-    return PROVIDER_ALIASES.get(raw, "other"), kept
-
-
-def category_for_mode(mode: object) -> str:
-    return CATEGORY_BY_MODE.get(mode, "other") if isinstance(mode, str) else "other"
-
-
-@memoized(8192)
-def category_for_name(model_id: str) -> str:
-    """A guess from the name when the upstream gives no mode: non-chat families by name, else chat."""
-    lowered = model_id.lower()
-    return next((category for hint, category in NAME_CATEGORY_HINTS if hint in lowered), "chat")
-
-
-def _word(token: str) -> str:
-    if token in _UPPER_WORDS:
-        return _UPPER_WORDS[token]
-    if token in _SMALL_WORDS or token[:1].isdigit() or _O_SERIES.fullmatch(token):
-        return token
-    return token[:1].upper() + token[1:]
-
-
-@memoized(8192)
-def display_name(model_id: str) -> str:
-    """'gpt-4o-mini' -> 'GPT-4o mini'; 'claude-3-5-sonnet-20241022' -> 'Claude 3.5 Sonnet (2024-10-22)'."""
-    name = model_id.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0]
-    date = ""
-    if match := _DATE_SUFFIX.search(name):
-        date = f" ({match[1]}-{match[2]}-{match[3]})"
-        name = name[: match.start()]
-    tokens = [t for t in name.replace("_", "-").split("-") if t]
-    merged: list[str] = []
-    for token in tokens:  # "3-5" is a version: 3.5
-        if merged and token.isdigit() and len(token) == 1 and merged[-1].isdigit() and len(merged[-1]) == 1:
-            merged[-1] = f"{merged[-1]}.{token}"
-        else:
-            merged.append(token.lower())
-    if not merged:
-        return clean_text(model_id, 255)
-    if merged[0] == "gpt" and len(merged) > 1:  # "GPT-4o", not "GPT 4o"
-        merged[:2] = [f"GPT-{merged[1]}"]
-        return clean_text(" ".join([merged[0], *map(_word, merged[1:])]) + date, 255)
-    return clean_text(" ".join(map(_word, merged)) + date, 255)
 
 
 def to_decimal(value: object) -> Decimal | None:
@@ -439,11 +196,3 @@ def _clean_text(text: str, limit: int) -> str:
     if "bearer" in lowered or "sk-" in lowered or "key-" in lowered or "pk-" in lowered or "rk-" in lowered:
         text = _SECRET_LIKE.sub("[redacted]", text)
     return text[:limit]
-
-
-def clear_caches() -> None:
-    """Forget every memoized value and remembered list (benchmarks measure a cold first sync with it)."""
-    for cached in _MEMOIZED:
-        cached.cache_clear()
-    with _built_lock:
-        _built_by_source.clear()

@@ -16,8 +16,8 @@ from modelsync.adapters.openrouter import parse_models
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync import jsonio
 from modelsync.sync.apply import plan_apply
+from modelsync.sync.build import clear_caches
 from modelsync.sync.http import UpstreamClient
-from modelsync.sync.normalize import clear_caches
 from modelsync.sync.pipeline import _catalog_rows, _cyclic_gc_paused, source_config, source_sync
 from modelsync.sync.reconcile import reconcile
 from tests.benchmarks.raw_sql_floor import apply_floor, floor_diff

@@ -18,7 +18,8 @@ from modelsync.adapters.litellm import (
     strip_credentials,
 )
 from modelsync.exceptions import PayloadError
-from modelsync.sync.normalize import as_int, category_for_mode, category_for_name
+from modelsync.sync.names import category_for_mode, category_for_name
+from modelsync.sync.normalize import as_int
 from modelsync.sync.records import ParseResult
 from tests.modelsync.payloads import PAYLOADS, litellm_payloads, load
 

@@ -1,5 +1,5 @@
 """A model list read with its items undecoded (jsonio.RawItem) parses exactly as the decoded list, and the next list
-of the same source decodes and builds only the items whose bytes changed (normalize.build_records, SPEC §9)."""
+of the same source decodes and builds only the items whose bytes changed (build.build_records, SPEC §9)."""
 
 import json
 
@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from modelsync.adapters import openai, openrouter
 from modelsync.adapters.base import SourceConfig
 from modelsync.exceptions import PayloadError
-from modelsync.sync import jsonio, normalize
-from modelsync.sync.normalize import build_records, clear_caches
+from modelsync.sync import build, jsonio
+from modelsync.sync.build import build_records, clear_caches
 from tests.modelsync.adapters.test_adapters_openrouter import ITEMS
 from tests.modelsync.payloads import load, raw
 
@@ -123,7 +123,7 @@ def test_an_item_missing_from_the_last_list_is_built_again(builds):
 
 
 def test_a_process_remembers_a_bounded_number_of_sources(builds, monkeypatch):
-    monkeypatch.setattr(normalize, "BUILT_SOURCES_KEPT", 2)
+    monkeypatch.setattr(build, "BUILT_SOURCES_KEPT", 2)
     body = raw("openrouter/models_older.json")
     first, second, third = (SourceConfig(name=f"s{n}", kind="openrouter", base_url="") for n in range(3))
     for source in (first, second, first, third):  # the second is now the least recently synced

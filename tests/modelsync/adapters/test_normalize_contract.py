@@ -14,30 +14,22 @@ from hypothesis import strategies as st
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_model
 from modelsync.exceptions import PayloadError
+from modelsync.sync.build import InvalidItem, build_records, clear_caches, item_id, payload_items, require_id, valid_id
+from modelsync.sync.names import category_for_mode, display_name, provider_for
 from modelsync.sync.normalize import (
-    InvalidItem,
     as_dict,
     as_int,
-    build_records,
-    category_for_mode,
     clean_text,
-    clear_caches,
     derive_tags,
-    display_name,
     free_pricing,
     is_positive_price,
     iso_datetime,
-    item_id,
     matches_any,
-    payload_items,
     per_mtok,
     pricing,
-    provider_for,
-    require_id,
     safety_score,
     str_list,
     to_decimal,
-    valid_id,
 )
 from modelsync.sync.records import Finding
 from tests.modelsync.payloads import load, raw

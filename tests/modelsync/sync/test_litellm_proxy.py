@@ -9,7 +9,8 @@ from django.core.management import call_command
 from catalog.models import LLMModel
 from modelsync.adapters.litellm import CAPABILITY_FLAGS, GROUP_CAPABILITIES
 from modelsync.models import ModelChange, Source, SyncRun
-from modelsync.sync.normalize import as_int, category_for_mode, category_for_name
+from modelsync.sync.names import category_for_mode, category_for_name
+from modelsync.sync.normalize import as_int
 from modelsync.sync.pipeline import source_sync
 from tests.conftest import unavailable
 from tests.modelsync.litellm_proxy import LITELLM_BIN, LiteLLMProxy

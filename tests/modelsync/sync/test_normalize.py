@@ -11,23 +11,18 @@ from hypothesis import strategies as st
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError
+from modelsync.sync.build import clear_caches, payload_items, valid_id
+from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
 from modelsync.sync.normalize import (
     as_int,
-    category_for_mode,
-    category_for_name,
     clean_text,
-    clear_caches,
     derive_tags,
-    display_name,
     iso_datetime,
     matches_any,
-    payload_items,
     per_mtok,
     pricing,
-    provider_for,
     safety_score,
     to_decimal,
-    valid_id,
 )
 from modelsync.sync.pipeline import _cyclic_gc_paused
 from tests.modelsync.payloads import load
