@@ -6,6 +6,7 @@ handed out in the order their transactions commit and `?after=<id>` polling can 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -14,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.services import catalog_version_bump
-from modelsync.changes.outbox import webhooks_kick
-from modelsync.models import Event, ModelChange
+from modelsync import queue
+from modelsync.models import Event, ModelChange, WebhookEndpoint
 from modelsync.sync import bulk
 
+webhooks_logger = logging.getLogger("modelsync.webhooks")
 PRICE_FIELDS = ("input_cost_per_mtok", "output_cost_per_mtok")
 _BY_KIND = {
     ModelChange.Kind.CREATED: Event.Type.MODEL_CREATED,
@@ -80,3 +82,13 @@ def curated_events(llm_models, changes: dict[str, list[Any]], actor) -> list[dic
          "data": {"model": llm_model.model, "changes": changes, "by": getattr(actor, "username", "")}}
         for llm_model in llm_models
     ]  # fmt: skip
+
+
+def webhooks_kick() -> None:
+    """After a commit that wrote events: queue a drain if anyone listens. A broker error only delays delivery."""
+    if not WebhookEndpoint.objects.filter(enabled=True).exists():
+        return
+    try:
+        queue.enqueue(queue.WEBHOOKS_DRAIN)
+    except Exception as exc:  # the beat drain picks the events up
+        webhooks_logger.warning("webhook drain not queued (%s); the periodic drain will deliver", type(exc).__name__)

@@ -47,16 +47,6 @@ def url_refusal(url: str) -> str | None:
 # --- The outbox ------------------------------------------------------------------------------------------------
 
 
-def webhooks_kick() -> None:
-    """After a commit that wrote events: queue a drain if anyone listens. A broker error only delays delivery."""
-    if not WebhookEndpoint.objects.filter(enabled=True).exists():
-        return
-    try:
-        queue.enqueue(queue.WEBHOOKS_DRAIN)
-    except Exception as exc:  # the beat drain picks the events up
-        logger.warning("webhook drain not queued (%s); the periodic drain will deliver", type(exc).__name__)
-
-
 def _lease_seconds() -> float:
     return 2 * settings.MODELSYNC_WEBHOOK_TIMEOUT + 5
 
@@ -69,7 +59,7 @@ def outbox_drain() -> list[int]:
         events = list(events_with_scope_flag(after_cursor)[:DRAIN_BATCH])
         if not events:
             continue
-        wanted = [event for event in events if endpoint.wants(event)]
+        wanted = [event for event in events if _wants(endpoint, event)]
         WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(endpoint=endpoint, event=event, delivery_id=uuid.uuid4()) for event in wanted],
             ignore_conflicts=True,
@@ -83,6 +73,15 @@ def outbox_drain() -> list[int]:
     ids = list(due.order_by("id").values_list("id", flat=True)[:DRAIN_BATCH])
     WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=now + timedelta(seconds=_lease_seconds()))
     return ids
+
+
+def _wants(endpoint: WebhookEndpoint, event: Event) -> bool:
+    """`event` annotated by modelsync.changes.scope.events_with_scope_flag."""
+    return (
+        (not endpoint.event_types or event.type in endpoint.event_types)
+        and (endpoint.source_id is None or event.source_id == endpoint.source_id)
+        and (event.in_callable_scope or not endpoint.callable_only)
+    )
 
 
 def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:

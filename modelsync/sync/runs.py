@@ -111,7 +111,7 @@ def _skipped_run(*, source: Source, trigger: str, user, in_flight: SyncRun) -> S
     message = f"run #{in_flight.pk} of this source is {in_flight.status}"
     run = SyncRun.objects.create(
         source=source, trigger=trigger, triggered_by=user,
-        **SyncRun.skipped_fields(error_kind="already_running", message=message),
+        **_skipped_fields(error_kind="already_running", message=message),
     )  # fmt: skip
     logger.info("sync_request source=%s run=%s trigger=%s status=skipped in_flight=%s",
                 source.name, run.pk, trigger, in_flight.pk)  # fmt: skip
@@ -167,7 +167,7 @@ def run_covered_skip(run: SyncRun) -> bool:
     message = f"run #{covering.pk} synced this source after this run was requested"
     # Conditional update: a concurrent redelivery of the same message cannot skip a run that already started.
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
-        **SyncRun.skipped_fields(error_kind="already_synced", message=message)
+        **_skipped_fields(error_kind="already_synced", message=message)
     )
     task_logger.info("sync_run source=%s run=%s status=skipped error_kind=already_synced", run.source.name, run.pk)
     return True
@@ -176,3 +176,10 @@ def run_covered_skip(run: SyncRun) -> bool:
 def sync_requests_all_enabled() -> list[SyncRun]:
     """What beat asks for: a sync request for every enabled source."""
     return sync_requests(sources=Source.objects.filter(enabled=True), trigger=SyncRun.Trigger.BEAT)
+
+
+def _skipped_fields(*, error_kind: str, message: str) -> dict:
+    """The fields of a run that did not sync because another run does or did: finished at once, no time spent."""
+    now = timezone.now()
+    return {"status": SyncRun.Status.SKIPPED, "started_at": now, "finished_at": now, "duration_ms": 0,
+            "error_kind": error_kind, "error_message": message}  # fmt: skip

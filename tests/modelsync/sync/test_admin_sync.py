@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from modelsync import tasks
-from modelsync.admin import _when
+from modelsync.admin.sync import _when
 from modelsync.models import ModelChange, SyncRun
 from tests.factories import LLMModelFactory, SourceFactory, SyncRunFactory
 
