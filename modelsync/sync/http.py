@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import socket
 import threading
 import time
@@ -26,6 +25,7 @@ from urllib3.util.retry import Retry
 
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.sync import jsonio
+from modelsync.sync.scrub import OPAQUE, scrub
 
 if TYPE_CHECKING:
     from modelsync.changes.targets import WebhookTarget
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK = 64 * 1024
 EXCERPT_BYTES = 512  # read at most this much of an error body, for a short sanitized excerpt
-MESSAGE_CAP = 300
-# Bearer tokens, sk-/key-style keys and credentials in URLs: masked in every message.
-TOKEN_LIKE = re.compile(r"(?i)(bearer\s+[^\s\"',]+|\b(?:sk|pk|rk|key|api[_-]?key|token)[-_=:][^\s\"',]+|//[^/\s@]+@)")
-OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=]{24,}")  # in an upstream's error body, any long opaque string may be a key
 
 
 class _CappedRetry(Retry):
@@ -94,14 +90,6 @@ def safe_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def scrub(text: str, secret: str = "") -> str:
-    """A message safe to store and log: the key and anything shaped like a credential replaced, one line, capped."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    text = TOKEN_LIKE.sub("[redacted]", text)
-    return " ".join(text.split())[:MESSAGE_CAP]
 
 
 class UpstreamClient:

@@ -1,4 +1,4 @@
-"""Pure normalization helpers shared by the adapters: prices, numbers, flags, text.
+"""Pure normalization helpers shared by the adapters: prices, numbers, flags, text (key-like tokens: sync.scrub).
 (Payload shape and ids: modelsync.sync.build; provider, category and names: modelsync.sync.names.)
 
 Nothing here raises on arbitrary JSON: a helper given the wrong type answers None/""/() and the adapter records a
@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from modelsync.sync.build import memoized
 from modelsync.sync.records import Finding
+from modelsync.sync.scrub import KEY_LIKE
 
 MTOK = Decimal(1_000_000)
 PRICE_QUANTUM = Decimal("1e-9")  # the catalog stores $/Mtok with 9 decimal places
@@ -26,7 +27,6 @@ PRICE_PROBLEMS = {
 }
 VARIABLE = frozenset({"-1", -1})  # OpenRouter's "price decided per request" (openrouter/auto); -1.0 == -1 too
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_SECRET_LIKE = re.compile(r"(?i)\b(?:bearer\s+\S+|(?:sk|pk|rk|key)-[a-z0-9_\-]{6,})")
 
 
 def as_dict(value: object) -> dict:
@@ -194,5 +194,5 @@ def _clean_text(text: str, limit: int) -> str:
     lowered = text.lower()
     # A cheap gate before the slow regex: these substrings are what every key-like token starts with.
     if "bearer" in lowered or "sk-" in lowered or "key-" in lowered or "pk-" in lowered or "rk-" in lowered:
-        text = _SECRET_LIKE.sub("[redacted]", text)
+        text = KEY_LIKE.sub("[redacted]", text)
     return text[:limit]

@@ -24,12 +24,12 @@ from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source, SyncRun
 from modelsync.sync import bulk
 from modelsync.sync.apply import plan_apply
-from modelsync.sync.http import UpstreamClient, scrub
+from modelsync.sync.http import UpstreamClient
 from modelsync.sync.locks import source_lock
 from modelsync.sync.reconcile import CatalogRow, SyncPlan, filter_records, reconcile
 from modelsync.sync.records import ParseResult
-from modelsync.sync.recordset import redact
 from modelsync.sync.runs import run_covered_skip, sync_runs_abandon
+from modelsync.sync.scrub import redact, scrub
 
 logger = logging.getLogger("modelsync.sync")
 logger_tasks = logging.getLogger("modelsync.tasks")  # the queued run's "nothing to do", as the task logged it

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-
 from modelsync.sync.records import Finding, ModelRecord
 
 
@@ -21,15 +18,3 @@ def dedupe(records: list[ModelRecord]) -> tuple[list[ModelRecord], list[Finding]
         if record.content_hash() < current.content_hash():
             by_id[record.external_id] = record
     return list(by_id.values()), findings
-
-
-def redact(records: tuple[ModelRecord, ...], secret: str) -> tuple[ModelRecord, ...]:
-    """Belt and braces: the source's own key never survives in a record, wherever the upstream echoed it."""
-    if not secret:
-        return records
-    return tuple(_redact_one(record, secret) if secret in repr(record) else record for record in records)
-
-
-def _redact_one(record: ModelRecord, secret: str) -> ModelRecord:
-    text = json.dumps(record.details).replace(secret, "[redacted]")
-    return replace(record, display_name=record.display_name.replace(secret, "[redacted]"), details=json.loads(text))

@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.sync.http import UpstreamClient, _transport_error, safe_url, scrub
+from modelsync.sync.http import UpstreamClient, _transport_error, safe_url
+from modelsync.sync.scrub import scrub
 from tests.modelsync.fake_upstream import fake_upstream, self_signed_cert, send, slow_drip
 from tests.modelsync.payloads import load, raw
 

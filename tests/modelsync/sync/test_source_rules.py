@@ -10,7 +10,7 @@ from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError, RefusedError, SyncError
 from modelsync.models import Source, SyncLease
-from modelsync.sync.recordset import redact
+from modelsync.sync.scrub import redact
 from tests.modelsync.payloads import load
 
 KEY = "sk-or-v1-echoed-4c2f"
