@@ -96,7 +96,7 @@ class LLMModel(models.Model):
     details = models.JSONField(default=dict, blank=True, help_text="Allow-listed upstream metadata; no secrets.")
     content_hash = models.CharField(max_length=64, help_text="sha256 of the normalized synced fields.")
 
-    # Enrichment: values this row's source left empty, taken from linked records (modelsync.linking.match). Written only
+    # Enrichment: values this row's source left empty, taken from linked records (modelsync.linking). Written only
     # by links_refresh(); {field: {"value": ..., "from": source name}}. The synced fields above stay as stated.
     enrichment = models.JSONField(default=dict, blank=True)
     enrichment_inputs = models.CharField(
