@@ -37,6 +37,7 @@ stop:
 ## test: install what the tests need and run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL say so).
 test: $(VENV)/.installed-dev browser wrk litellm-venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest --cov-fail-under=95 $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the Playwright tests (Playwright's own download does not work offline).
@@ -60,6 +61,7 @@ check: $(VENV)/.installed-run
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check .
 
 ## smoke: `make run` from a clean clone answers /healthz and /admin/login/ and has the static catalog.

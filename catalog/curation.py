@@ -6,9 +6,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from catalog.models import LLMModel
-from modelsync.events import curated_events, events_record
-from modelsync.links import links_refresh
-from modelsync.reconcile import jsonable
+from modelsync.changes.events import curated_events, events_record
+from modelsync.linking.refresh import links_refresh
+from modelsync.sync.reconcile import jsonable
 
 
 @transaction.atomic

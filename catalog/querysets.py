@@ -18,7 +18,7 @@ ENTRY_FIELDS = (
 
 
 def _linked(name: str, output_field):
-    """A fact's value from the row's enrichment (modelsync.links), typed as the column it stands in for."""
+    """A fact's value from the row's enrichment (modelsync.linking.refresh), typed as the column it stands in for."""
     return Cast(KT(f"enrichment__{name}__value"), output_field)
 
 

@@ -81,7 +81,8 @@ def _price_text(value: Decimal | str | None) -> str | None:
 def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
     """The catalog entry as the API shows it, from a row of LLMModel.objects.with_effective_values().entry_rows()
     (hand-built: this runs for every row of every list page). A fact the row's source leaves empty shows the
-    value of a linked record (row["enrichment"], kept by modelsync.links); with `provenance`, where each came from."""
+    value of a linked record (row["enrichment"], kept by modelsync.linking.refresh); with `provenance`, where each came
+    from."""
     last_seen, source_seen = row["last_seen_at"], row["source__last_success_at"]
     if row["is_active"] and source_seen and source_seen > last_seen:
         last_seen = source_seen  # an unchanged row is not rewritten, but it was seen

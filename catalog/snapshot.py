@@ -158,7 +158,8 @@ def _static() -> Snapshot:
     Its entries are the demo catalog, never callable: a selection over it says so (or, by default, picks nothing).
     """
     # catalog does not import modelsync elsewhere; this last resort reads the sync's shipped file lazily.
-    from modelsync.adapters.base import SourceConfig, adapter_for
+    from modelsync.adapters import adapter_for
+    from modelsync.adapters.base import SourceConfig
 
     adapter = adapter_for(SourceConfig(name="static", kind="static", base_url=""))
     try:

@@ -37,7 +37,7 @@ from catalog.serializers import (
 )
 from catalog.snapshot import snapshot_get
 from catalog.usage import selection_served
-from modelsync.selectors import price_history
+from modelsync.changes.history import price_history
 
 STALE_HEADER = "X-Catalog-Stale"
 STALE = {STALE_HEADER: "1"}

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from catalog.pages import picker
 from config.metrics import metrics
 from config.views import healthz, readyz
-from modelsync.feeds import changes_feed
+from modelsync.changes.feeds import changes_feed
 
 urlpatterns = [
     path("admin/", admin.site.urls),

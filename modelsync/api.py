@@ -6,22 +6,19 @@ import django_filters
 import django_filters.rest_framework
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.pagination import CursorPagination
+from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
-from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
-from catalog.pagination import CatalogPagination, strict_page_size
-from catalog.permissions import CatalogReader
+from catalog.filters import NoEmptyValuesMixin
+from catalog.pagination import CatalogPagination
 from catalog.serializers import StrictSerializer
-from modelsync.event_scope import events_in_scope
-from modelsync.models import Event, ModelChange, Source, SyncRun
+from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.permissions import ReadsSyncRuns, StartsSyncs
 from modelsync.schedule import SYNC_ALL_NAME
-from modelsync.triggers import BROKER_UNAVAILABLE, sync_in_flight, sync_requests
+from modelsync.sync.runs import BROKER_UNAVAILABLE, sync_in_flight, sync_requests
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
@@ -175,68 +172,3 @@ def _next_run(task: PeriodicTask | None, source: Source):
         return None
     last = task.last_run_at or source.last_run_at
     return last + task.interval.schedule.run_every if last else None
-
-
-# --- The change feed ------------------------------------------------------------------------------------------
-
-
-class EventSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.name", allow_null=True, default=None)
-    model = serializers.IntegerField(source="llm_model_id", allow_null=True)
-    run = serializers.IntegerField(source="run_id", allow_null=True)
-
-    class Meta:
-        model = Event
-        fields = ("id", "type", "created_at", "source", "model", "run", "data")
-
-
-class EventFilter(NoEmptyValuesMixin, django_filters.FilterSet):
-    source = django_filters.CharFilter(field_name="source__name", max_length=64)
-    model = IntegerFilter(field_name="llm_model_id", min_value=1)
-    type = django_filters.MultipleChoiceFilter(choices=Event.Type.choices)
-    since = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    after = IntegerFilter(field_name="id", lookup_expr="gt", min_value=0,
-                                        help_text="Only events after this event id, oldest first: poll with the "
-                                                  "last id you saw and you never miss or repeat one.")  # fmt: skip
-    callable = StrictBooleanFilter(
-        method="filter_passthrough",
-        help_text="default true: events of models a configured gateway can route, and of no model (a failing "
-        "source); false: descriptive records' events too (the cost map's), as on the models list",
-    )
-
-    class Meta:
-        model = Event
-        fields = []
-
-    def filter_queryset(self, queryset):
-        # A method filter alone never runs when its parameter is absent, and the default is the narrower scope.
-        include_descriptive = self.form.cleaned_data.get("callable") is False
-        return super().filter_queryset(events_in_scope(queryset, include_descriptive))
-
-    def filter_passthrough(self, queryset, name, value):
-        return queryset  # callable: in filter_queryset
-
-
-class EventPagination(CursorPagination):
-    """Newest first; with ?after=<id> oldest first, so a poller reads forward from where it stopped."""
-
-    ordering = "-id"
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request):
-        return strict_page_size(request, self.page_size_query_param, self.page_size)
-
-    def get_ordering(self, request, queryset, view):
-        return ("id",) if request.query_params.get("after") else ("-id",)
-
-
-@extend_schema_view(list=extend_schema(responses={200: EventSerializer(many=True), **STAFF_ERRORS}))
-class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every catalog change as one event: syncs, staff overrides, failing sources."""
-
-    permission_classes = [CatalogReader]
-    queryset = Event.objects.select_related("source")
-    serializer_class = EventSerializer
-    pagination_class = EventPagination
-    filterset_class = EventFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]

@@ -9,7 +9,7 @@ class ModelsyncConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from modelsync.startup import ensure_after_migrate
+        from modelsync.startup import ensure_after_migrate  # in ready(): models are importable only once apps load
 
         # Sent once per migrate for this app, after every app's migrations (the beat tables included).
         post_migrate.connect(ensure_after_migrate, sender=self, dispatch_uid="modelsync.ensure_after_migrate")

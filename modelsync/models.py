@@ -29,7 +29,7 @@ class Source(models.Model):
         STATIC = "static", "Static snapshot"
         COSTMAP = "costmap", "LiteLLM cost map"
 
-    # Kinds whose records describe models other sources route (modelsync.linking links to them).
+    # Kinds whose records describe models other sources route (modelsync.linking.match links to them).
     DESCRIPTIVE_KINDS = (Kind.OPENROUTER, Kind.COSTMAP)
 
     name = models.SlugField(max_length=64, unique=True)
@@ -162,13 +162,6 @@ class SyncRun(models.Model):
     def counters(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.COUNTERS}
 
-    @classmethod
-    def skipped_fields(cls, *, error_kind: str, message: str) -> dict:
-        """The fields of a run that did not sync because another run does or did: finished at once, no time spent."""
-        now = timezone.now()
-        return {"status": cls.Status.SKIPPED, "started_at": now, "finished_at": now, "duration_ms": 0,
-                "error_kind": error_kind, "error_message": message}  # fmt: skip
-
 
 class ModelChange(models.Model):
     """What one run did to one catalog entry; `changes` maps field -> [old, new]."""
@@ -275,14 +268,6 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def wants(self, event: Event) -> bool:
-        """`event` annotated by modelsync.event_scope.events_with_scope_flag."""
-        return (
-            (not self.event_types or event.type in self.event_types)
-            and (self.source_id is None or event.source_id == self.source_id)
-            and (event.in_callable_scope or not self.callable_only)
-        )
 
 
 class WebhookDelivery(models.Model):

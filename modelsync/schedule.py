@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from modelsync import queue
+
 SYNC_ALL_NAME = "Sync all enabled sources"
-SYNC_ALL_TASK = "modelsync.sources_sync_all_task"
+SYNC_ALL_TASK = queue.SOURCES_SYNC_ALL
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def sync_schedule_ensure(*, reset: bool = False) -> EnsuredSchedule:
 
 
 WEBHOOK_DRAIN_NAME = "Deliver webhooks"
-WEBHOOK_DRAIN_TASK = "modelsync.webhooks_drain_task"
+WEBHOOK_DRAIN_TASK = queue.WEBHOOKS_DRAIN
 
 
 def webhook_drain_schedule_ensure() -> PeriodicTask:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from modelsync.schedule import EnsuredSchedule, sync_schedule_ensure, webhook_drain_schedule_ensure
-from modelsync.sources import sources_ensure_from_env
+from modelsync.sync.sources import sources_ensure_from_env
 
 logger = logging.getLogger("modelsync.startup")
 

@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from modelsync.api import EventViewSet, SyncRunViewSet, SyncStatusView, SyncTriggerView
+from modelsync.api import SyncRunViewSet, SyncStatusView, SyncTriggerView
+from modelsync.changes.api import EventViewSet
 
 router = SimpleRouter()
 router.register("sync-runs", SyncRunViewSet, basename="syncrun")

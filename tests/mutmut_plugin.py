@@ -22,6 +22,6 @@ settings.load_profile("mutmut")
 
 
 def pytest_runtest_setup(item) -> None:
-    from modelsync.normalize import clear_caches
+    from modelsync.sync.build import clear_caches
 
     clear_caches()

@@ -15,8 +15,8 @@ POSTGRESQL, SQLITE = "config.postgresql", "django.db.backends.sqlite3"
 REDIS = "redis://127.0.0.1:6379/0"
 # Tests of PostgreSQL itself: one skips through unavailable(), one through test_locks' own mark.
 POSTGRESQL_ONLY = (
-    "tests/changes/test_cursor_polling.py::test_polling_across_concurrent_syncs_never_skips_or_repeats",
-    "tests/modelsync/test_locks.py::test_two_syncs_started_together_one_runs_and_one_is_skipped",
+    "tests/modelsync/changes/test_cursor_polling.py::test_polling_across_concurrent_syncs_never_skips_or_repeats",
+    "tests/modelsync/sync/test_locks.py::test_two_syncs_started_together_one_runs_and_one_is_skipped",
 )
 
 

@@ -26,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from catalog.models import LLMModel
 from config.postgresql.base import DatabaseWrapper
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.conftest import unavailable
 from tests.faultproxy import FaultProxy
 from tests.modelsync.procs import Proc, celery_env, database_url

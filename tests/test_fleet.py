@@ -25,11 +25,11 @@ from rest_framework.authtoken.models import Token
 
 from catalog.models import LLMModel
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.conftest import unavailable
 from tests.modelsync.conftest import scaled_openrouter
 from tests.modelsync.procs import Proc, celery_env, database_url, start_worker
-from tests.modelsync.test_scheduling_integration import _redis
+from tests.modelsync.sync.test_scheduling_integration import _redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240), pytest.mark.django_db(transaction=True)]
 PASSWORD = "fleet-staff-pw-5150"
@@ -223,7 +223,7 @@ def test_a_schedule_edit_is_what_the_other_replica_reports(fleet):
 def test_two_workers_and_one_beat_sync_each_source_once_per_interval_never_twice_at_once(fleet, tmp_path):
     from modelsync.schedule import SYNC_ALL_NAME
     from tests.modelsync.procs import start_beat
-    from tests.modelsync.test_scheduling_integration import set_schedule
+    from tests.modelsync.sync.test_scheduling_integration import set_schedule
 
     *_, catalog_file, env, started = fleet
     Source.objects.create(name="second", kind=Source.Kind.STATIC, base_url=str(catalog_file))

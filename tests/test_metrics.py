@@ -9,7 +9,7 @@ from django.db.utils import OperationalError
 
 from catalog.models import LLMModel
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.factories import SyncRunFactory
 
 pytestmark = pytest.mark.django_db

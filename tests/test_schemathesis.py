@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 # The same schema for sequences of calls as staff (the links schemathesis infers: a list's id to its detail, cost and

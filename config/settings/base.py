@@ -177,7 +177,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
 # One attempt, no retry loop: redis-py already reconnects a connection the broker dropped, and a trigger must answer
-# within about CELERY_BROKER_TIMEOUT when the broker is down (modelsync.triggers records the run as failed).
+# within about CELERY_BROKER_TIMEOUT when the broker is down (modelsync.sync.runs records the run as failed).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker"
@@ -207,7 +207,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
-# soft < hard < MODELSYNC_LOCK_LEASE < visibility timeout (asserted in tests/modelsync/test_tasks.py): a run is
+# soft < hard < MODELSYNC_LOCK_LEASE < visibility timeout (asserted in tests/modelsync/sync/test_tasks.py): a run is
 # stopped before its lock can lapse, and the broker never hands its message to a second worker meanwhile.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)

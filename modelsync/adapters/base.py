@@ -1,14 +1,14 @@
-"""The adapter protocol and the registry mapping Source.kind to an adapter class."""
+"""The adapter protocol, the source config adapters read, and HttpAdapter (the registry: modelsync.adapters)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from modelsync.records import ParseResult
+from modelsync.sync.records import ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +49,6 @@ class SourceAdapter(Protocol):
     def parse(self, payloads: dict[str, object]) -> ParseResult:
         """Pure: payloads -> records and findings. Raises PayloadError only when the whole shape is wrong."""
         ...
-
-
-ADAPTERS: dict[str, type[SourceAdapter]] = {}
-
-
-def register(cls: type[SourceAdapter]) -> type[SourceAdapter]:
-    ADAPTERS[cls.kind] = cls
-    return cls
-
-
-def adapter_for(config: SourceConfig) -> SourceAdapter:
-    # Import the adapter modules so their @register decorators run.
-    from modelsync.adapters import costmap, litellm, ollama, openai, openrouter, static  # noqa: F401
-
-    return ADAPTERS[config.kind](config)
 
 
 class HttpAdapter:

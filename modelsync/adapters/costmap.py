@@ -11,26 +11,17 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelsync.adapters.base import SourceConfig, register
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.normalize import (
-    InvalidItem,
-    as_int,
-    build_records,
-    category_for_mode,
-    category_for_name,
-    derive_tags,
-    display_name,
-    pricing,
-    provider_for,
-    require_id,
-)
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.build import InvalidItem, build_records, require_id
+from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
+from modelsync.sync.normalize import as_int, derive_tags, pricing
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 COST_MAP_FILE = "model_prices_and_context_window_backup.json"
 NOT_MODELS = {"sample_spec"}  # the file's own documentation entry
@@ -55,7 +46,6 @@ def cost_map_path(config: SourceConfig) -> Path:
     return Path(configured) if configured else installed_cost_map()
 
 
-@register
 class CostMapAdapter:
     kind = "costmap"
 

@@ -13,27 +13,20 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
-    InvalidItem,
+from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import InvalidItem, build_records, payload_items, require_id, valid_id
+from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
+from modelsync.sync.normalize import (
     as_dict,
     as_int,
-    build_records,
-    category_for_mode,
-    category_for_name,
     clean_text,
     derive_tags,
-    display_name,
     matches_any,
-    payload_items,
     pricing,
-    provider_for,
-    require_id,
     safety_score,
     str_list,
-    valid_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 # Never /health: it makes a paid completion call to every upstream.
 ENDPOINTS = {"model_info": "/model/info", "v1_models": "/v1/models", "model_group_info": "/model_group/info"}
@@ -58,7 +51,6 @@ GROUP_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items()
 DEPLOYMENT_CAPABILITIES = tuple((flag, cap) for flag, cap in CAPABILITY_FLAGS.items() if flag not in _GROUP_FLAGS)
 
 
-@register
 class LiteLLMAdapter(HttpAdapter):
     """GET {proxy root}/model/info, /v1/models and /model_group/info with the proxy key."""
 

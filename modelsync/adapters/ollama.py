@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
-    as_dict,
-    as_int,
-    build_records,
-    clean_text,
-    derive_tags,
-    display_name,
-    free_pricing,
-    matches_any,
-    payload_items,
-    provider_for,
-    require_id,
-    str_list,
-)
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import build_records, payload_items, require_id
+from modelsync.sync.names import display_name, provider_for
+from modelsync.sync.normalize import as_dict, as_int, clean_text, derive_tags, free_pricing, matches_any, str_list
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 CAPABILITIES = {"vision": "vision", "tools": "function_calling", "thinking": "reasoning", "audio": "audio_input"}
 
 
-@register
 class OllamaAdapter(HttpAdapter):
     """GET {base_url}/api/tags. /api/show is a POST per model, so fetch() leaves it out (one call per run)."""
 

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
-    as_int,
-    build_records,
-    category_for_name,
-    clean_text,
-    display_name,
-    matches_any,
-    payload_items,
-    provider_for,
-    require_id,
-)
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import build_records, payload_items, require_id
+from modelsync.sync.names import category_for_name, display_name, provider_for
+from modelsync.sync.normalize import as_int, clean_text, matches_any
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 # api.openai.com says "system" / "openai-internal" for its own models: that owner is OpenAI.
 OPENAI_OWNERS = {"system", "openai", "openai-internal", "openai-dev"}
 
 
-@register
 class OpenAIAdapter(HttpAdapter):
     """GET {base_url}/models, e.g. https://api.openai.com/v1/models or a local vLLM's /v1/models."""
 

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from modelsync.adapters.base import HttpAdapter, SourceConfig, register
-from modelsync.normalize import (
+from modelsync.adapters.base import HttpAdapter, SourceConfig
+from modelsync.sync.build import build_records, memoized, payload_items, require_id
+from modelsync.sync.names import display_name, provider_for
+from modelsync.sync.normalize import (
     as_dict,
     as_int,
-    build_records,
     clean_text,
     derive_tags,
-    display_name,
     is_positive_price,
     iso_datetime,
     matches_any,
-    memoized,
-    payload_items,
     pricing,
-    provider_for,
-    require_id,
 )
-from modelsync.records import Finding, ModelRecord, ParseResult
+from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 PARAMETER_CAPABILITIES = {
     "tools": "function_calling",
@@ -36,7 +32,6 @@ TEXT = ("text",)
 PRICE_CAPABILITIES = {"input_cache_read": "prompt_caching", "web_search": "web_search"}
 
 
-@register
 class OpenRouterAdapter(HttpAdapter):
     """GET {base_url}/models, e.g. https://openrouter.ai/api/v1/models."""
 

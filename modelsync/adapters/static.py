@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from modelsync import jsonio
-from modelsync.adapters.base import SourceConfig, register
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.exceptions import PayloadError, UpstreamError
-from modelsync.records import ParseResult
+from modelsync.sync import jsonio
+from modelsync.sync.records import ParseResult
 
 if TYPE_CHECKING:
-    from modelsync.http import UpstreamClient
+    from modelsync.sync.http import UpstreamClient
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "static_catalog" / "openrouter_models.json"
 
@@ -43,7 +43,6 @@ def read_snapshot(path: Path) -> object:
         raise PayloadError(f"the static catalog {path} is not JSON", kind="not_json") from None
 
 
-@register
 class StaticAdapter:
     """Reads a file instead of calling an upstream; the client is accepted for the protocol and not used."""
 

@@ -15,7 +15,7 @@ from django.db import connection
 
 from catalog.models import LLMModel
 from modelsync.models import ModelChange, SyncRun
-from modelsync.reconcile import SyncPlan, field_changes
+from modelsync.sync.reconcile import SyncPlan, field_changes
 
 
 @dataclass

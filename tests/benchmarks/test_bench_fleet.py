@@ -25,7 +25,7 @@ from django.http import QueryDict
 from catalog.selectors import catalog_version_get
 from catalog.views import catalog_etag
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.benchmarks.test_bench_list import PAGE, _wait_until_up, deployed_gunicorn_options
 from tests.conftest import unavailable
 from tests.modelsync.conftest import scaled_openrouter

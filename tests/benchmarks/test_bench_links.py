@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import LLMModel, ModelLink
-from modelsync.links import links_refresh
+from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.benchmarks.test_bench_sync import WarmSync, requires_postgres
 from tests.modelsync.conftest import scaled_openrouter
 from tests.modelsync.fake_upstream import fake_upstream

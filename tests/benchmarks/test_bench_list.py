@@ -30,7 +30,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.conftest import unavailable
 from tests.modelsync.conftest import scaled_openrouter
 from tests.modelsync.procs import ROOT, Proc, celery_env, database_url

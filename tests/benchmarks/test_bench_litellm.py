@@ -11,7 +11,7 @@ import pytest
 
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.litellm import parse_proxy
-from modelsync.services import _cyclic_gc_paused
+from modelsync.sync.pipeline import _cyclic_gc_paused
 from tests.modelsync.payloads import litellm_payloads
 
 pytestmark = pytest.mark.benchmark

@@ -10,14 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import LLMModel
-from modelsync import jsonio
-from modelsync.adapters.base import SourceConfig, adapter_for
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
-from modelsync.http import UpstreamClient
 from modelsync.models import ModelChange, Source, SyncRun
-from modelsync.normalize import clear_caches
-from modelsync.reconcile import reconcile
-from modelsync.services import _apply, _catalog_rows, _cyclic_gc_paused, source_config, source_sync
+from modelsync.sync import jsonio
+from modelsync.sync.apply import plan_apply
+from modelsync.sync.build import clear_caches
+from modelsync.sync.http import UpstreamClient
+from modelsync.sync.pipeline import _catalog_rows, _cyclic_gc_paused, source_config, source_sync
+from modelsync.sync.reconcile import reconcile
 from tests.benchmarks.raw_sql_floor import apply_floor, floor_diff
 from tests.modelsync.conftest import CatalogFile, scaled_openrouter
 
@@ -127,7 +129,7 @@ def test_the_sync_database_work_against_a_raw_sql_floor(benchmark, tmp_path, set
 
     def database_phase():
         with _cyclic_gc_paused():  # as in source_sync
-            _apply(warm.source, run, reconcile(_catalog_rows(warm.source), records, miss_threshold=1))
+            plan_apply(warm.source, run, reconcile(_catalog_rows(warm.source), records, miss_threshold=1))
 
     benchmark.pedantic(database_phase, setup=rounds.setup, rounds=len(times))
     assert _catalog_dump(warm.source) == floor_catalog and len(floor_catalog) == count + count // 100

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from catalog.snapshot import snapshot_reset
 from catalog.usage import usage_reset
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from catalog.selection import Candidate
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
-from modelsync.records import ModelRecord
+from modelsync.sync.records import ModelRecord
 
 PAYLOAD = Path(__file__).resolve().parents[1] / "modelsync" / "payloads" / "openrouter" / "models.json"
 

@@ -266,7 +266,7 @@ def test_a_gateway_synced_without_its_key_is_not_callable_and_says_which_is_miss
     reader, fresh_pages, monkeypatch, key_env, reason
 ):
     from modelsync.adapters.litellm import LiteLLMAdapter
-    from modelsync.services import source_sync
+    from modelsync.sync.pipeline import source_sync
     from tests.modelsync.payloads import litellm_payloads
 
     monkeypatch.delenv("LITELLM_API_KEY", raising=False)
@@ -289,7 +289,7 @@ def test_a_disabled_source_offers_nothing_anywhere_and_the_cached_pages_renew(
     reader, fresh_pages, real_catalog, litellm_catalog
 ):
     from catalog.snapshot import snapshot_get
-    from modelsync.sources import source_save
+    from modelsync.sync.sources import source_save
 
     before = reader.get("/api/v1/models/", {"page_size": 1})
     assert before.json()["count"] > 421  # both sources listed while both are on (created here without retiring)
@@ -318,7 +318,7 @@ def test_a_static_source_with_its_own_file_is_judged_by_its_key_not_as_the_demo(
     reader, fresh_pages, monkeypatch, key, expected
 ):
     from modelsync.adapters.static import SNAPSHOT
-    from modelsync.services import source_sync
+    from modelsync.sync.pipeline import source_sync
 
     if key:
         monkeypatch.setenv("OPENROUTER_API_KEY", key)

@@ -15,7 +15,7 @@ from catalog.models import LLMModel
 from catalog.services import catalog_version_bump
 from catalog.views import LLMModelViewSet
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 
 FAST_PATH = "catalog.middleware.catalog_list_cache"
 

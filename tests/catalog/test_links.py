@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from catalog.models import LLMModel, ModelLink
 from catalog.selectors import catalog_version_get
-from modelsync.links import links_refresh
+from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.modelsync import expected_links
 from tests.modelsync.fake_upstream import fake_upstream, litellm_proxy
 from tests.modelsync.payloads import PAYLOADS, raw

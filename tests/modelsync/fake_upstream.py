@@ -143,6 +143,6 @@ class RecordsAdapter:
         return {"records": type(self).listing, "findings": type(self).invalid}
 
     def parse(self, payloads: dict[str, object]):
-        from modelsync.records import ParseResult
+        from modelsync.sync.records import ParseResult
 
         return ParseResult(records=tuple(payloads["records"]), findings=tuple(payloads["findings"]))

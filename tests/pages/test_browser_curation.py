@@ -7,7 +7,7 @@ import pytest
 from catalog.models import LLMModel
 from config.celery import app as celery_app
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
+from modelsync.sync.pipeline import source_sync
 from tests.browser import admin_login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

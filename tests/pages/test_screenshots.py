@@ -6,8 +6,8 @@ test-artifacts/screen-picker.png."""
 import pytest
 
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
-from modelsync.sources import static_sources_retire
+from modelsync.sync.pipeline import source_sync
+from modelsync.sync.sources import static_sources_retire
 from tests.browser import admin_login
 from tests.modelsync.fake_upstream import litellm_proxy
 

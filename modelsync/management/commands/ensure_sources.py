@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from modelsync.sources import sources_ensure_from_env
+from modelsync.sync.sources import sources_ensure_from_env
 
 
 class Command(BaseCommand):

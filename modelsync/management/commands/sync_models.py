@@ -5,9 +5,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from modelsync.models import Source, SyncRun
-from modelsync.services import source_sync
-from modelsync.sources import source_missing_hint
 from modelsync.startup import startup_ensure
+from modelsync.sync.pipeline import source_sync
+from modelsync.sync.sources import source_missing_hint
 
 OK_STATUSES = {SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.SKIPPED}
 

@@ -1,0 +1,1 @@
+"""The change feed: events, their one shape, history reads, webhook delivery, the API and the Atom feed."""

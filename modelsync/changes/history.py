@@ -1,0 +1,32 @@
+"""Reads over the sync's change log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from modelsync.changes.events import PRICE_FIELDS
+from modelsync.models import ModelChange
+
+
+def price_history(llm_model_id: int, current: dict[str, Decimal | None]) -> list[dict[str, Any]]:
+    """Every (input, output) price the model has had, newest first, each with the run and time it took effect.
+
+    Read from the change log, walking back from the current price: each change of a price field says what the
+    price was before it. The oldest entry took effect when the model was first synced.
+    """
+    prices = {name: _text(current[name]) for name in PRICE_FIELDS}
+    history = []
+    changes = ModelChange.objects.filter(llm_model_id=llm_model_id).select_related("run").order_by("-id")
+    for change in changes.only("id", "kind", "changes", "created_at", "run_id"):
+        moved = {name: change.changes[name] for name in PRICE_FIELDS if name in change.changes}
+        if moved or change.kind == ModelChange.Kind.CREATED:
+            history.append({**prices, "run": change.run_id, "effective_at": change.created_at})
+        if change.kind == ModelChange.Kind.CREATED:
+            break
+        prices.update({name: old for name, (old, _new) in moved.items()})
+    return history
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")

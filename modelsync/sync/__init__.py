@@ -1,0 +1,1 @@
+"""The sync pipeline: fetch, normalize, reconcile, apply; one run per source."""
