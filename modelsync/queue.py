@@ -21,7 +21,15 @@ WEBHOOK_DELIVER = "modelsync.webhook_deliver_task"
 
 def enqueue(name: str, *ids: int) -> None:
     """Publish task `name` with `ids` now; raises what the broker raised (the caller decides what that means)."""
-    current_app.tasks[name].delay(*ids)
+    _task(name).delay(*ids)
+
+
+def _task(name: str):
+    """The registered task `name`. A worker has imported every tasks module at start; a web process has not (Celery
+    runs the autodiscovery of config/celery.py when it imports its default modules), so it does that once here."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def enqueue_on_commit(name: str, *ids: int, unqueued: Callable[[Exception], None] | None = None) -> None:
