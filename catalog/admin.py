@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from catalog.curation import links_curate, llm_model_curate, llm_models_override
+from catalog.entries import STAFF_SHOWN, detail_entry
 from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
-from catalog.serializers import STAFF_SHOWN, detail_entry
+from catalog.services import links_curate, llm_model_curate, llm_models_override
 
 DETAIL_EXTRA = ("details", "staff_description")
 

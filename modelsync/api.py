@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
-from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
-from catalog.pagination import CatalogPagination, strict_page_size
-from catalog.permissions import CatalogReader
-from catalog.serializers import StrictSerializer
+from catalog.api.errors import BrokerUnavailable, ErrorSerializer, error_body
+from catalog.api.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
+from catalog.api.pagination import CatalogPagination, strict_page_size
+from catalog.api.permissions import CatalogReader
+from catalog.api.serializers import StrictSerializer
 from modelsync.event_scope import events_in_scope
 from modelsync.models import Event, ModelChange, Source, SyncRun
 from modelsync.permissions import ReadsSyncRuns, StartsSyncs

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync import bulk
 from modelsync.models import Event, ModelChange
 from modelsync.webhooks import webhooks_kick

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import SYNCED_FIELDS, LLMModel
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync import bulk
 from modelsync.adapters.base import SourceConfig, adapter_for
 from modelsync.events import events_record, source_failing_event, sync_events
