@@ -20,10 +20,11 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from catalog.candidates import Candidate
 from catalog.entries import decimal_text, entry_callability, llm_model_entry, text_decimal
 from catalog.metrics import snapshot_built_now
 from catalog.models import LLMModel
-from catalog.selection import Candidate, CatalogIndex, build_index
+from catalog.ranking import CatalogIndex, build_index
 from catalog.version import catalog_version_get
 from modelsync.adapters.base import SourceConfig, adapter_for
 

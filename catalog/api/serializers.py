@@ -11,9 +11,9 @@ from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.candidates import NOT_CALLABLE, STRATEGIES
 from catalog.entries import detail_entry, llm_model_entry
 from catalog.models import LLMModel
-from catalog.selection import NOT_CALLABLE, STRATEGIES
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")

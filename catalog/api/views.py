@@ -26,10 +26,11 @@ from catalog.api.serializers import (
     SelectionRequestSerializer,
     SelectionSerializer,
 )
+from catalog.candidates import Requirements
 from catalog.costs import PricingUnavailable, cost_quote
 from catalog.entries import entry_pricing, without_provenance
 from catalog.models import LLMModel
-from catalog.selection import Requirements, select
+from catalog.selection import select
 from catalog.snapshot import snapshot_get
 from catalog.usage import selection_served
 from modelsync.selectors import price_history

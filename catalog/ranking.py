@@ -1,0 +1,112 @@
+"""Ranking for selection: the per-strategy score, the catalog-wide index sorted best-first for every strategy (built
+once per catalog version), and the reasons a person reads. Pure, like catalog.selection."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from catalog.candidates import CAPABILITIES, NOT_CALLABLE, STRATEGIES, Candidate, Requirements
+
+
+class _Scale:
+    """Catalog-wide maxima, so a model's score is the same in every request against one catalog version."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        candidates = tuple(candidates)
+        self.context = max((c.context for c in candidates), default=0) or 1
+        self.output = max((c.output for c in candidates), default=0) or 1
+        self.popularity = max((c.popularity for c in candidates), default=0) or 1
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """Every candidate sorted best-first per strategy, also split by category, and the same for the callable ones
+    alone (the default pool, so leaving the others out costs a request nothing); built once per catalog version."""
+
+    size: int
+    scale: _Scale
+    ordered: dict[str, tuple[Candidate, ...]]
+    by_category: dict[tuple[str, str], tuple[Candidate, ...]]
+    callable_ordered: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)
+    callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
+    not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
+
+
+def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
+    candidates = tuple(candidates)
+    scale = _Scale(candidates)
+    ordered = {
+        strategy: tuple(sorted(candidates, key=lambda c, s=strategy: (-score(c, s, scale), c.model, c.id)))
+        for strategy in STRATEGIES
+    }
+    categories = {c.category for c in candidates}
+    by_category = {
+        (strategy, category): tuple(c for c in ordered[strategy] if c.category == category)
+        for strategy in STRATEGIES
+        for category in categories
+    }
+    only_callable = {key: tuple(c for c in pool if c.callable) for key, pool in ordered.items()}
+    only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
+    not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
+    return CatalogIndex(
+        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable
+    )
+
+
+def _price_score(c: Candidate) -> float:
+    cost = c.blended_cost
+    return 0.0 if cost is None else 1.0 / (1.0 + float(cost))
+
+
+def score(c: Candidate, strategy: str, scale: _Scale) -> float:
+    """How well `c` fits the strategy, 0..1 (higher is better)."""
+    capability = len(c.capabilities) / len(CAPABILITIES)
+    context = c.context / scale.context
+    popularity = c.popularity / scale.popularity
+    if strategy == "cheapest":
+        return _price_score(c)
+    if strategy == "largest_context":
+        return context
+    if strategy == "most_capable":
+        return 0.6 * capability + 0.2 * context + 0.2 * c.output / scale.output
+    if strategy == "popular":
+        return 0.9 * popularity + 0.1 * c.is_recommended
+    return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
+
+
+def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...]:
+    """Why this model is in the chain, in words a person reads; a fact from a linked record says so."""
+    linked = dict(c.linked)
+
+    def told(text: str, fact: str) -> str:
+        return f"{text} — from {linked[fact]}" if fact in linked else text
+
+    said = [] if c.callable else [f"cannot be called: {NOT_CALLABLE.get(c.not_callable_reason, 'unknown why')}"]
+    if preferred:
+        said.append("listed in preferred")
+    if r.capabilities:
+        said.append(told("has " + ", ".join(capability_label(name) for name in sorted(r.capabilities)), "capabilities"))
+    if r.min_context:
+        said.append(told(f"context {c.context:,} ≥ {r.min_context:,} tokens", "context_window"))
+    if c.pricing_status == "free":
+        said.append(told("free", "pricing"))
+    elif c.blended_cost is not None:
+        said.append(told(f"${c.input_cost.normalize():f} in / ${c.output_cost.normalize():f} out per Mtok", "pricing"))
+    else:
+        said.append(f"price {c.pricing_status}")
+    if r.strategy in ("largest_context", "most_capable"):
+        said.append(told(f"context window {c.context:,} tokens", "context_window"))
+    if r.strategy == "most_capable":
+        said.append(f"{len(c.capabilities)} capabilities")
+    if r.strategy == "popular":
+        said.append(f"popularity {c.popularity}")
+    if c.is_recommended:
+        said.append("recommended")
+    return tuple(said)
+
+
+def capability_label(name: str) -> str:
+    """A capability as people read it (and as the picker's chips show it): "function calling"."""
+    return name.replace("_", " ")
