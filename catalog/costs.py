@@ -25,6 +25,6 @@ def cost_quote(
         input_cost = input_per_mtok * input_tokens / MTOK
         output_cost = output_per_mtok * output_tokens / MTOK
         total = input_cost + output_cost
-        # Inside the context too: normalize() rounds to the context's precision (28 digits by default).
+        # Inside the context too: decimal_text() normalizes, which rounds to the context's precision (28 by default).
         return {"input_cost": decimal_text(input_cost), "output_cost": decimal_text(output_cost),
                 "total_cost": decimal_text(total)}  # fmt: skip

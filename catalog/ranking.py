@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from catalog.candidates import CAPABILITIES, NOT_CALLABLE, STRATEGIES, Candidate, Requirements
+from catalog.entries import decimal_text
 
 
 class _Scale:
@@ -93,7 +94,8 @@ def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...
     if c.pricing_status == "free":
         said.append(told("free", "pricing"))
     elif c.blended_cost is not None:
-        said.append(told(f"${c.input_cost.normalize():f} in / ${c.output_cost.normalize():f} out per Mtok", "pricing"))
+        prices = f"${decimal_text(c.input_cost)} in / ${decimal_text(c.output_cost)} out per Mtok"
+        said.append(told(prices, "pricing"))
     else:
         said.append(f"price {c.pricing_status}")
     if r.strategy in ("largest_context", "most_capable"):
