@@ -1,5 +1,5 @@
-"""Ranking for selection: the per-strategy score, the catalog-wide index sorted best-first for every strategy (built
-once per catalog version), and the reasons a person reads. Pure, like catalog.selection."""
+"""Ranking for selection: the per-strategy score and the catalog-wide index sorted best-first for every strategy
+(built once per catalog version). Pure, like catalog.selection."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from catalog.candidates import CAPABILITIES, NOT_CALLABLE, STRATEGIES, Candidate, Requirements
-from catalog.entries import decimal_text
+from catalog.candidates import CAPABILITIES, STRATEGIES, Candidate
 
 
 class _Scale:
@@ -75,40 +74,3 @@ def score(c: Candidate, strategy: str, scale: _Scale) -> float:
     if strategy == "popular":
         return 0.9 * popularity + 0.1 * c.is_recommended
     return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
-
-
-def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...]:
-    """Why this model is in the chain, in words a person reads; a fact from a linked record says so."""
-    linked = dict(c.linked)
-
-    def told(text: str, fact: str) -> str:
-        return f"{text} — from {linked[fact]}" if fact in linked else text
-
-    said = [] if c.callable else [f"cannot be called: {NOT_CALLABLE.get(c.not_callable_reason, 'unknown why')}"]
-    if preferred:
-        said.append("listed in preferred")
-    if r.capabilities:
-        said.append(told("has " + ", ".join(capability_label(name) for name in sorted(r.capabilities)), "capabilities"))
-    if r.min_context:
-        said.append(told(f"context {c.context:,} ≥ {r.min_context:,} tokens", "context_window"))
-    if c.pricing_status == "free":
-        said.append(told("free", "pricing"))
-    elif c.blended_cost is not None:
-        prices = f"${decimal_text(c.input_cost)} in / ${decimal_text(c.output_cost)} out per Mtok"
-        said.append(told(prices, "pricing"))
-    else:
-        said.append(f"price {c.pricing_status}")
-    if r.strategy in ("largest_context", "most_capable"):
-        said.append(told(f"context window {c.context:,} tokens", "context_window"))
-    if r.strategy == "most_capable":
-        said.append(f"{len(c.capabilities)} capabilities")
-    if r.strategy == "popular":
-        said.append(f"popularity {c.popularity}")
-    if c.is_recommended:
-        said.append("recommended")
-    return tuple(said)
-
-
-def capability_label(name: str) -> str:
-    """A capability as people read it (and as the picker's chips show it): "function calling"."""
-    return name.replace("_", " ")

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from catalog.candidates import CAPABILITY_BITS, NOT_CALLABLE, Candidate, Ranked, Requirements, Selection
-from catalog.ranking import CatalogIndex, reasons, score
+from catalog.entries import decimal_text
+from catalog.ranking import CatalogIndex, score
 
 
 def rejection(c: Candidate, r: Requirements) -> str | None:
@@ -103,6 +104,38 @@ def _eligible(index: CatalogIndex, r: Requirements) -> tuple[list[Candidate], di
     return list(pool), rejections
 
 
+def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...]:
+    """Why this model is in the chain, in words a person reads; a fact from a linked record says so."""
+    linked = dict(c.linked)
+
+    def told(text: str, fact: str) -> str:
+        return f"{text} — from {linked[fact]}" if fact in linked else text
+
+    said = [] if c.callable else [f"cannot be called: {NOT_CALLABLE.get(c.not_callable_reason, 'unknown why')}"]
+    if preferred:
+        said.append("listed in preferred")
+    if r.capabilities:
+        said.append(told("has " + ", ".join(capability_label(name) for name in sorted(r.capabilities)), "capabilities"))
+    if r.min_context:
+        said.append(told(f"context {c.context:,} ≥ {r.min_context:,} tokens", "context_window"))
+    if c.pricing_status == "free":
+        said.append(told("free", "pricing"))
+    elif c.blended_cost is not None:
+        prices = f"${decimal_text(c.input_cost)} in / ${decimal_text(c.output_cost)} out per Mtok"
+        said.append(told(prices, "pricing"))
+    else:
+        said.append(f"price {c.pricing_status}")
+    if r.strategy in ("largest_context", "most_capable"):
+        said.append(told(f"context window {c.context:,} tokens", "context_window"))
+    if r.strategy == "most_capable":
+        said.append(f"{len(c.capabilities)} capabilities")
+    if r.strategy == "popular":
+        said.append(f"popularity {c.popularity}")
+    if c.is_recommended:
+        said.append("recommended")
+    return tuple(said)
+
+
 def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     """The best eligible model and up to `requirements.fallbacks` more; `selected` is None when nothing fits."""
     eligible, rejections = _eligible(index, requirements)
@@ -120,6 +153,11 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     elif requirements.callable_only is False and ranked and not all(c.callable for c in chain):
         selection.reasons = ("callable_only is false: models that cannot be called are offered; each says why",)
     return selection
+
+
+def capability_label(name: str) -> str:
+    """A capability as people read it (and as the picker's chips show it): "function calling"."""
+    return name.replace("_", " ")
 
 
 def _nothing_callable(index: CatalogIndex, r: Requirements) -> str | None:
