@@ -1,18 +1,23 @@
 """Catalog admin, the staff's home: synced values read-only, overrides editable beside them, bulk curation."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
-from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from catalog.curation import links_curate, llm_model_curate, llm_models_override
+from catalog.admin_forms import (
+    CapabilityFilter,
+    LinkInline,
+    LLMModelForm,
+    RecommendedFilter,
+    SafetyScoreForm,
+)
+from catalog.entries import STAFF_SHOWN, decimal_text, detail_entry
 from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
-from catalog.serializers import STAFF_SHOWN, detail_entry
+from catalog.services import links_curate, llm_model_curate, llm_models_override
 
 DETAIL_EXTRA = ("details", "staff_description")
 
@@ -35,76 +40,9 @@ SHOWN_SYNCED_FIELDS = tuple(f for f in SYNCED_FIELDS if f not in ("model", "cont
 PRICE_COLUMNS = ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok")
 
 
-class CapabilityFilter(admin.SimpleListFilter):
-    title = "capability"
-    parameter_name = "capability"
-
-    def lookups(self, request, model_admin):
-        return LLMModel.Capability.choices
-
-    def queryset(self, request, queryset):
-        return queryset.with_capability(self.value()) if self.value() else queryset
-
-
-class RecommendedFilter(admin.SimpleListFilter):
-    """Filters on what the API shows: the staff override when set, else the synced flag."""
-
-    title = "recommended"
-    parameter_name = "recommended"
-
-    def lookups(self, request, model_admin):
-        return (("1", "Yes"), ("0", "No"))
-
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        value = self.value() == "1"
-        return queryset.filter(Q(staff_is_recommended=value) | Q(staff_is_recommended=None, is_recommended=value))
-
-
-class TagsField(forms.CharField):
-    """Staff tags as comma-separated words; left empty, the override is not set and the synced tags show."""
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else (value or "")
-
-    def to_python(self, value):
-        return [tag.strip() for tag in super().to_python(value).split(",") if tag.strip()] or None
-
-
-class CapabilitiesField(TagsField):
-    """Staff capabilities as comma-separated names from the catalog's list; empty leaves the override unset."""
-
-    def to_python(self, value):
-        names = super().to_python(value)
-        unknown = sorted(set(names or ()) - set(LLMModel.Capability.values))
-        if unknown:
-            raise forms.ValidationError(
-                f"Unknown capabilities: {', '.join(unknown)}. Use: {', '.join(LLMModel.Capability.values)}."
-            )
-        return sorted(set(names)) if names else None
-
-
-class LLMModelForm(forms.ModelForm):
-    staff_tags = TagsField(
-        required=False, help_text="Comma-separated, e.g. team, approved. Replaces the synced tags; empty keeps them."
-    )
-    staff_capabilities = CapabilitiesField(
-        required=False,
-        help_text="Comma-separated, e.g. vision, function_calling. Replaces the source's and any linked record's.",
-    )
-
-    class Meta:
-        model = LLMModel
-        fields = STAFF_FIELDS  # everything else on the page is read-only
-
-
-class SafetyScoreForm(forms.Form):
-    score = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(1), decimal_places=3, required=False)
-
-
 def _per_mtok(value) -> str:
-    return "—" if value is None else f"${value.normalize():f}"
+    """$ per million tokens from a price (a Decimal, or the text a linked record keeps)."""
+    return "—" if value is None else f"${decimal_text(value)}"
 
 
 def _price_cell(obj: LLMModel, value):
@@ -118,55 +56,8 @@ def _pricing_text(status: str, input_price, output_price) -> str:
     """A price as staff read it: the status, and the prices ($/Mtok, decimals or their text) when known."""
     if status != "known":
         return status or ""
-    prices = (_per_mtok(None if p is None else Decimal(str(p))) for p in (input_price, output_price))
+    prices = (_per_mtok(p) for p in (input_price, output_price))
     return "known: {} in / {} out per Mtok".format(*prices)
-
-
-class LinkForm(forms.ModelForm):
-    """Staff pointing a link at another record confirm it: the matcher leaves it alone from then on."""
-
-    class Meta:
-        model = ModelLink
-        fields = ("target", "status")
-
-    def clean(self):
-        cleaned = super().clean()
-        if "target" in self.changed_data and cleaned.get("status") == ModelLink.Status.AUTO:
-            cleaned["status"] = ModelLink.Status.CONFIRMED
-        self.instance.status = cleaned.get("status", self.instance.status)
-        if "target" in self.changed_data:
-            self.instance.method, self.instance.matched_on = "staff", ""
-        return cleaned
-
-
-class LinkFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        seen = {}
-        for form in self.forms:
-            target = form.cleaned_data.get("target") if form.cleaned_data else None
-            if target is None or form.cleaned_data.get("DELETE"):
-                continue
-            if target.source_id in seen:
-                raise forms.ValidationError(
-                    f"One link per source: {target.source} is linked twice. Change the existing link instead."
-                )
-            seen[target.source_id] = form
-
-
-class LinkInline(admin.TabularInline):
-    """The records other sources keep of this model: confirm, point elsewhere (a record id) or break."""
-
-    model = ModelLink
-    fk_name = "llm_model"
-    form = LinkForm
-    formset = LinkFormSet
-    extra = 0
-    raw_id_fields = ("target",)
-    fields = ("target", "target_source", "status", "method", "matched_on", "updated_at")
-    readonly_fields = ("target_source", "method", "matched_on", "updated_at")
-    verbose_name = "link to a descriptive record"
-    verbose_name_plural = "Links to descriptive records (the matcher keeps 'auto' links current)"
 
 
 def _shown(value) -> str:

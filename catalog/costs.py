@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-MTOK = Decimal(1_000_000)
+from catalog.entries import MTOK, decimal_text
 
 
 class PricingUnavailable(Exception):
@@ -25,9 +25,6 @@ def cost_quote(
         input_cost = input_per_mtok * input_tokens / MTOK
         output_cost = output_per_mtok * output_tokens / MTOK
         total = input_cost + output_cost
-        # Inside the context too: normalize() rounds to the context's precision (28 digits by default).
-        return {"input_cost": _text(input_cost), "output_cost": _text(output_cost), "total_cost": _text(total)}
-
-
-def _text(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
+        # Inside the context too: decimal_text() normalizes, which rounds to the context's precision (28 by default).
+        return {"input_cost": decimal_text(input_cost), "output_cost": decimal_text(output_cost),
+                "total_cost": decimal_text(total)}  # fmt: skip

@@ -94,8 +94,12 @@ class LLMModel(models.Model):
     is_alias = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True, help_text="Allow-listed upstream metadata; no secrets.")
+    # db_default: the sync's bulk INSERT names only the columns it writes.
     price_card = models.JSONField(
-        default=dict, blank=True, help_text="Every price the source states, exact (catalog.pricing card JSON)."
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        help_text="Every price the source states, exact (catalog.pricing card JSON).",
     )
     content_hash = models.CharField(max_length=64, help_text="sha256 of the normalized synced fields.")
 

@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from catalog.candidates import NOT_CALLABLE
 from catalog.models import LLMModel
-from catalog.selection import NOT_CALLABLE
 
 # The selection strategies of SPEC §8, in the order the picker offers them, with the words it shows.
 STRATEGIES = (

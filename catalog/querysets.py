@@ -6,7 +6,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf
 
 PRICE = DecimalField(max_digits=20, decimal_places=9)
-# What catalog.serializers.llm_model_entry() reads, besides the effective values below.
+# What catalog.entries.llm_model_entry() reads, besides the effective values below.
 ENTRY_FIELDS = (
     "id", "model", "provider", "category", "capabilities", "context_window", "max_output_tokens", "pricing_status",
     "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "requires_api_key", "api_key_available", "is_active",

@@ -1,10 +1,10 @@
 """Pure model selection: hard requirements filter, a strategy ranks, fallbacks prefer other providers.
 
-No ORM, no settings, no I/O: candidates and requirements are plain frozen values. `build_index()` runs once per
-catalog version and sorts the candidates best-first for every strategy (scores are scaled to the whole catalog, so
-they do not depend on the request); `select()` then only filters those pre-sorted tuples, which keeps a call over
-20,000 models within a few milliseconds. Ties break on model name, then id, so the result never depends on the order
-rows came from the database.
+No ORM, no settings, no I/O: candidates and requirements are plain frozen values (catalog.candidates).
+`build_index()` (catalog.ranking) runs once per catalog version and sorts the candidates best-first for every
+strategy (scores are scaled to the whole catalog, so they do not depend on the request); `select()` then only filters
+those pre-sorted tuples, which keeps a call over 20,000 models within a few milliseconds. Ties break on model name,
+then id, so the result never depends on the order rows came from the database.
 
 Only models the team can call are considered unless the requirements say otherwise (`callable_only`): a candidate
 carries whether it can be called and, when not, why (`NOT_CALLABLE`). A selection that finds nothing callable says
@@ -14,163 +14,12 @@ so, in words, in `Selection.reasons`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
-STRATEGIES = ("balanced", "cheapest", "most_capable", "largest_context", "popular")
-CAPABILITIES = (
-    "vision", "function_calling", "parallel_function_calling", "json_schema", "reasoning", "prompt_caching",
-    "audio_input", "audio_output", "web_search", "pdf_input",
-)  # fmt: skip
-# Why a model cannot be called, in the words a selection's reasons use (the API's `not_callable_reason` values).
-NOT_CALLABLE = {
-    "demo_catalog": "the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL",
-    "descriptive_only": "its source only describes models, nothing is called through it",
-    "no_api_key": "it needs an API key and its source names no key variable",
-    "key_not_in_environment": "its source's API key variable is not set in the environment",
-}
-_BIT = {name: 1 << position for position, name in enumerate(CAPABILITIES)}
-_NO_PRICE = Decimal("Infinity")  # above every (finite) price cap
-_NO_SAFETY = Decimal(-1)  # below every safety floor
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One selectable model as plain values; the derived fields are what the hot filters compare."""
-
-    id: int
-    model: str
-    provider: str
-    category: str
-    capabilities: frozenset[str]
-    context_window: int | None
-    max_output_tokens: int | None
-    pricing_status: str
-    input_cost: Decimal | None  # $ per Mtok
-    output_cost: Decimal | None
-    is_free: bool
-    safety_score: Decimal | None
-    popularity: int
-    is_recommended: bool
-    linked: tuple[tuple[str, str], ...] = ()  # (field, source) of the facts a linked record supplied
-    callable: bool = True
-    not_callable_reason: str | None = None  # a NOT_CALLABLE key when not callable
-    mask: int = field(init=False, repr=False, compare=False)
-    context: int = field(init=False, repr=False, compare=False)
-    output: int = field(init=False, repr=False, compare=False)
-    input_cap: Decimal = field(init=False, repr=False, compare=False)
-    output_cap: Decimal = field(init=False, repr=False, compare=False)
-    safety: Decimal = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        derived = {
-            "mask": sum(_BIT.get(name, 0) for name in self.capabilities),
-            "context": self.context_window or 0,
-            "output": self.max_output_tokens or 0,
-            "input_cap": _cap_price(self.pricing_status, self.input_cost),
-            "output_cap": _cap_price(self.pricing_status, self.output_cost),
-            "safety": _NO_SAFETY if self.safety_score is None else self.safety_score,
-        }
-        for name, value in derived.items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def blended_cost(self) -> Decimal | None:
-        """Input + output $ per Mtok; None when the price is unknown or variable."""
-        if self.pricing_status == "free":
-            return Decimal(0)
-        if self.pricing_status != "known" or self.input_cost is None or self.output_cost is None:
-            return None
-        return self.input_cost + self.output_cost
-
-
-def _cap_price(status: str, price: Decimal | None) -> Decimal:
-    """The price a cap compares: free is 0, known is the price, unknown/variable never fits a cap."""
-    if status == "free":
-        return Decimal(0)
-    return price if status == "known" and price is not None else _NO_PRICE
-
-
-@dataclass(frozen=True, slots=True)
-class Requirements:
-    category: str | None = None
-    capabilities: frozenset[str] = frozenset()
-    min_context: int | None = None
-    min_output_tokens: int | None = None
-    max_input_cost: Decimal | None = None
-    max_output_cost: Decimal | None = None
-    free_only: bool = False
-    providers: frozenset[str] = frozenset()
-    exclude_providers: frozenset[str] = frozenset()
-    min_safety: Decimal | None = None
-    preferred: tuple[str, ...] = ()
-    strategy: str = "balanced"
-    fallbacks: int = 3
-    callable_only: bool = True  # False: models that cannot be called are candidates too (their reasons say so)
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    candidate: Candidate
-    score: float
-    reasons: tuple[str, ...]
-
-
-@dataclass
-class Selection:
-    selected: Ranked | None
-    fallbacks: list[Ranked]
-    eligible: int
-    considered: int
-    rejections: dict[str, int] = field(default_factory=dict)
-    nothing_callable: bool = False  # nothing fits, and models that cannot be called would have (or none can be at all)
-    reasons: tuple[str, ...] = ()  # why the selection is what it is, when that needs saying
-
-
-class _Scale:
-    """Catalog-wide maxima, so a model's score is the same in every request against one catalog version."""
-
-    def __init__(self, candidates: Iterable[Candidate]) -> None:
-        candidates = tuple(candidates)
-        self.context = max((c.context for c in candidates), default=0) or 1
-        self.output = max((c.output for c in candidates), default=0) or 1
-        self.popularity = max((c.popularity for c in candidates), default=0) or 1
-
-
-@dataclass(frozen=True)
-class CatalogIndex:
-    """Every candidate sorted best-first per strategy, also split by category, and the same for the callable ones
-    alone (the default pool, so leaving the others out costs a request nothing); built once per catalog version."""
-
-    size: int
-    scale: _Scale
-    ordered: dict[str, tuple[Candidate, ...]]
-    by_category: dict[tuple[str, str], tuple[Candidate, ...]]
-    callable_ordered: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)
-    callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
-    not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
-
-
-def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
-    candidates = tuple(candidates)
-    scale = _Scale(candidates)
-    ordered = {
-        strategy: tuple(sorted(candidates, key=lambda c, s=strategy: (-score(c, s, scale), c.model, c.id)))
-        for strategy in STRATEGIES
-    }
-    categories = {c.category for c in candidates}
-    by_category = {
-        (strategy, category): tuple(c for c in ordered[strategy] if c.category == category)
-        for strategy in STRATEGIES
-        for category in categories
-    }
-    only_callable = {key: tuple(c for c in pool if c.callable) for key, pool in ordered.items()}
-    only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
-    not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
-    return CatalogIndex(
-        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable
-    )
+from catalog.candidates import CAPABILITY_BITS, NOT_CALLABLE, Candidate, Ranked, Requirements, Selection
+from catalog.entries import decimal_text
+from catalog.ranking import CatalogIndex, score
 
 
 def rejection(c: Candidate, r: Requirements) -> str | None:
@@ -226,8 +75,8 @@ def _stages(r: Requirements) -> Iterator[_Stage]:
 
 
 def _capability_stage(required: frozenset[str]) -> Callable[[list[Candidate]], list[Candidate]]:
-    if required <= _BIT.keys():  # the usual case: one integer AND per candidate
-        mask = sum(_BIT[name] for name in required)
+    if required <= CAPABILITY_BITS.keys():  # the usual case: one integer AND per candidate
+        mask = sum(CAPABILITY_BITS[name] for name in required)
         return lambda pool: [c for c in pool if c.mask & mask == mask]
     return lambda pool: [c for c in pool if required <= c.capabilities]
 
@@ -255,27 +104,6 @@ def _eligible(index: CatalogIndex, r: Requirements) -> tuple[list[Candidate], di
     return list(pool), rejections
 
 
-def _price_score(c: Candidate) -> float:
-    cost = c.blended_cost
-    return 0.0 if cost is None else 1.0 / (1.0 + float(cost))
-
-
-def score(c: Candidate, strategy: str, scale: _Scale) -> float:
-    """How well `c` fits the strategy, 0..1 (higher is better)."""
-    capability = len(c.capabilities) / len(CAPABILITIES)
-    context = c.context / scale.context
-    popularity = c.popularity / scale.popularity
-    if strategy == "cheapest":
-        return _price_score(c)
-    if strategy == "largest_context":
-        return context
-    if strategy == "most_capable":
-        return 0.6 * capability + 0.2 * context + 0.2 * c.output / scale.output
-    if strategy == "popular":
-        return 0.9 * popularity + 0.1 * c.is_recommended
-    return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
-
-
 def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...]:
     """Why this model is in the chain, in words a person reads; a fact from a linked record says so."""
     linked = dict(c.linked)
@@ -293,7 +121,8 @@ def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...
     if c.pricing_status == "free":
         said.append(told("free", "pricing"))
     elif c.blended_cost is not None:
-        said.append(told(f"${c.input_cost.normalize():f} in / ${c.output_cost.normalize():f} out per Mtok", "pricing"))
+        prices = f"${decimal_text(c.input_cost)} in / ${decimal_text(c.output_cost)} out per Mtok"
+        said.append(told(prices, "pricing"))
     else:
         said.append(f"price {c.pricing_status}")
     if r.strategy in ("largest_context", "most_capable"):

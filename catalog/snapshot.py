@@ -14,18 +14,20 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from catalog.candidates import Candidate
+from catalog.entries import decimal_text, entry_callability, llm_model_entry, text_decimal
+from catalog.metrics import snapshot_built_now
 from catalog.models import LLMModel
-from catalog.selection import Candidate, CatalogIndex, build_index
-from catalog.selectors import catalog_version_get
-from catalog.serializers import decimal_text, entry_callability, llm_model_entry
-from config.metrics import snapshot_built_now
+from catalog.ranking import CatalogIndex, build_index
+from catalog.version import catalog_version_get
+from modelsync.adapters import adapter_for
+from modelsync.adapters.base import SourceConfig
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_FILE = "catalog-snapshot.json"
@@ -60,10 +62,10 @@ def candidate_from_entry(entry: dict) -> Candidate:
         context_window=entry["context_window"],
         max_output_tokens=entry["max_output_tokens"],
         pricing_status=pricing["status"],
-        input_cost=_decimal(pricing["input_per_mtok"]),
-        output_cost=_decimal(pricing["output_per_mtok"]),
+        input_cost=text_decimal(pricing["input_per_mtok"]),
+        output_cost=text_decimal(pricing["output_per_mtok"]),
         is_free=entry["is_free"],
-        safety_score=_decimal(entry["safety_score"]),
+        safety_score=text_decimal(entry["safety_score"]),
         popularity=entry["popularity"],
         is_recommended=entry["is_recommended"],
         linked=_linked(entry.get("provenance", {})),
@@ -77,10 +79,6 @@ def _linked(provenance: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(
         (name, said.removeprefix("linked:")) for name, said in provenance.items() if said.startswith("linked:")
     )
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
 
 
 def snapshot_from_entries(entries: list[dict], *, version: int, stale: bool = False, origin: str = "database"):
@@ -157,10 +155,6 @@ def _static() -> Snapshot:
 
     Its entries are the demo catalog, never callable: a selection over it says so (or, by default, picks nothing).
     """
-    # catalog does not import modelsync elsewhere; this last resort reads the sync's shipped file lazily.
-    from modelsync.adapters import adapter_for
-    from modelsync.adapters.base import SourceConfig
-
     adapter = adapter_for(SourceConfig(name="static", kind="static", base_url=""))
     try:
         records = adapter.parse(adapter.fetch(None)).records

@@ -15,14 +15,13 @@ import hmac
 import ipaddress
 import os
 import re
-import threading
 import time
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -39,28 +38,6 @@ REQUEST_LATENCY = Histogram(
     ["endpoint", "method", "status"],
     buckets=REQUEST_BUCKETS,
 )
-_snapshot_built: Gauge | None = None
-_snapshot_built_lock = threading.Lock()
-
-
-def snapshot_built_now() -> None:
-    """Record that this process built its selection snapshot now.
-
-    The gauge is made at the first build, not at import: a gauge exists (at 0, in every process's file under
-    gunicorn) from the moment it is made, and "now minus 0" would read as a snapshot 56 years old. So the series is
-    absent until some live process has built one, and a process that never built one does not pull the minimum to 0.
-    """
-    global _snapshot_built
-    if _snapshot_built is None:
-        with _snapshot_built_lock:
-            if _snapshot_built is None:
-                _snapshot_built = Gauge(
-                    "modelsync_snapshot_built_timestamp_seconds",
-                    "When the oldest live process built its selection snapshot; time() minus this is the snapshot "
-                    "age. Absent until a process has built one.",
-                    multiprocess_mode="livemin",
-                )
-    _snapshot_built.set_to_current_time()
 
 
 def request_metrics(get_response):
@@ -80,7 +57,7 @@ def request_metrics(get_response):
 def _endpoint(request) -> str:
     if request.resolver_match is not None:  # DRF's router routes are regexes: ^models/(?P<pk>[^/.]+)/$
         return "/" + _REGEX_GROUP.sub(r"<\1>", request.resolver_match.route).replace("^", "").replace("$", "")
-    # The list's cached pages are answered by catalog.middleware before URL resolution.
+    # The list's cached pages are answered by catalog.api.caching before URL resolution.
     return LIST_PATH if request.path_info == LIST_PATH else "unmatched"
 
 

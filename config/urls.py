@@ -12,7 +12,7 @@ from modelsync.changes.feeds import changes_feed
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("catalog.urls")),
+    path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include("modelsync.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from catalog.api_errors import BrokerUnavailable, ErrorSerializer, error_body
-from catalog.filters import NoEmptyValuesMixin
-from catalog.pagination import CatalogPagination
-from catalog.serializers import StrictSerializer
+from catalog.api.errors import BrokerUnavailable, ErrorSerializer, error_body
+from catalog.api.filters import NoEmptyValuesMixin
+from catalog.api.pagination import CatalogPagination
+from catalog.api.serializers import StrictSerializer
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.permissions import ReadsSyncRuns, StartsSyncs
 from modelsync.schedule import SYNC_ALL_NAME

@@ -122,13 +122,14 @@ def test_with_the_database_down_the_scrape_still_answers_with_database_up_0(clie
 def test_the_snapshot_timestamp_is_absent_until_a_snapshot_is_built(client, monkeypatch):
     from prometheus_client import CollectorRegistry, Gauge
 
+    from catalog import metrics as catalog_metrics
     from catalog.snapshot import snapshot_get, snapshot_reset
     from config import metrics
 
     registry = CollectorRegistry()  # this process's gauge as if it had just started
-    monkeypatch.setattr(metrics, "_snapshot_built", None)
+    monkeypatch.setattr(catalog_metrics, "_snapshot_built", None)
     monkeypatch.setattr(metrics, "REGISTRY", registry)
-    monkeypatch.setattr(metrics, "Gauge", lambda *args, **kwargs: Gauge(*args, registry=registry, **kwargs))
+    monkeypatch.setattr(catalog_metrics, "Gauge", lambda *args, **kwargs: Gauge(*args, registry=registry, **kwargs))
     assert "modelsync_snapshot_built_timestamp_seconds" not in _scrape(client)
     snapshot_reset()
     snapshot_get()

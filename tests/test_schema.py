@@ -38,7 +38,7 @@ def _query(schema: dict, path: str) -> dict[str, dict]:
 def test_query_parameters_say_what_the_filters_refuse():
     from drf_spectacular.generators import SchemaGenerator
 
-    from catalog.serializers import NO_NUL
+    from catalog.api.serializers import NO_NUL
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     models, changes = _query(schema, "/api/v1/models/"), _query(schema, "/api/v1/changes/")
@@ -57,7 +57,7 @@ def test_query_parameters_say_what_the_filters_refuse():
 def test_selection_text_refuses_nul_and_the_cost_documents_its_422():
     from drf_spectacular.generators import SchemaGenerator
 
-    from catalog.serializers import NO_NUL
+    from catalog.api.serializers import NO_NUL
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     request = schema["components"]["schemas"]["SelectionRequest"]["properties"]

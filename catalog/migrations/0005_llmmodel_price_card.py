@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='llmmodel',
             name='price_card',
-            field=models.JSONField(blank=True, default=dict, help_text='Every price the source states, exact (catalog.pricing card JSON).'),
+            field=models.JSONField(blank=True, db_default=models.Value({}, output_field=models.JSONField()), default=dict, help_text='Every price the source states, exact (catalog.pricing card JSON).'),
         ),
         migrations.RunPython(legacy_cards, migrations.RunPython.noop, elidable=True),
     ]

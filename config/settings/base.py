@@ -62,7 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.metrics.request_metrics",  # first: its latency covers every other middleware too
     "django.middleware.security.SecurityMiddleware",
-    "catalog.middleware.api_body_limit",
+    "catalog.api.errors.api_body_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "catalog.middleware.AdminDatabaseUnavailable",  # admin's 503 page while the database is down
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: cached list pages without DRF's per-request work, only when DRF would answer the same (SPEC §9).
-    "catalog.middleware.catalog_list_cache",
+    "catalog.api.caching.catalog_list_cache",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous request with the first class's challenge, so that is a 401 with
     # "WWW-Authenticate: Token" rather than a bare 403. https://www.django-rest-framework.org/api-guide/authentication/
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "catalog.authentication.RememberedTokenAuthentication",
+        "catalog.api.authentication.RememberedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -296,12 +296,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["catalog.parsers.GuardedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.GuardedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "catalog.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "catalog.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"sync": env.str("MODELSYNC_SYNC_THROTTLE", default="10/minute")},
 }
 SPECTACULAR_SETTINGS = {
@@ -315,8 +315,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "catalog.schema.filter_bounds",
-        "catalog.schema.strict_bodies",
+        "catalog.api.schema.filter_bounds",
+        "catalog.api.schema.strict_bodies",
     ],
     "ENUM_NAME_OVERRIDES": {
         "PricingStatusEnum": "catalog.models.LLMModel.PricingStatus",

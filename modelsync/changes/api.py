@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.pagination import CursorPagination
 
-from catalog.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
-from catalog.pagination import strict_page_size
-from catalog.permissions import CatalogReader
+from catalog.api.filters import IntegerFilter, NoEmptyValuesMixin, StrictBooleanFilter, UTCDateTimeFilter
+from catalog.api.pagination import strict_page_size
+from catalog.api.permissions import CatalogReader
 from modelsync.api import STAFF_ERRORS
 from modelsync.changes.payloads import EventSerializer
 from modelsync.changes.scope import events_in_scope

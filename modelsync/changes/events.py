@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync import queue
 from modelsync.models import Event, ModelChange, WebhookEndpoint
 from modelsync.sync import bulk

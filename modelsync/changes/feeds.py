@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from catalog.permissions import CatalogReader
+from catalog.api.permissions import CatalogReader
 from modelsync.changes.api import EventFilter
 from modelsync.changes.payloads import event_summary
 from modelsync.models import Event

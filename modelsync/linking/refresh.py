@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import LLMModel, ModelLink
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync.linking.match import (
     Described,
     Index,

@@ -11,7 +11,7 @@ REASON = (
 
 
 def retire_static_beside_real_sources(apps, schema_editor):
-    """What modelsync.sources.static_sources_retire() does from now on, applied once to what already exists."""
+    """What modelsync.sync.sources.static_sources_retire() does from now on, applied once to what already exists."""
     Source = apps.get_model("modelsync", "Source")
     CatalogState = apps.get_model("catalog", "CatalogState")
     other = Source.objects.exclude(kind="static").order_by("created_at", "id").first()

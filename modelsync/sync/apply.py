@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import SYNCED_FIELDS, LLMModel
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync.changes.events import events_record, sync_events
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync import bulk

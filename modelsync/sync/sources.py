@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source
 

@@ -4,9 +4,9 @@ ModelSerializer (every field, no ETag, no cache), as a straightforward DRF proje
 from django.urls import path
 from rest_framework import generics, serializers
 
+from catalog.api.pagination import CatalogPagination
+from catalog.api.permissions import CatalogReader
 from catalog.models import LLMModel
-from catalog.pagination import CatalogPagination
-from catalog.permissions import CatalogReader
 from config.urls import urlpatterns as site_urlpatterns
 
 PLAIN_PATH = "/bench/plain-models/"

@@ -22,8 +22,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
 
-from catalog.selectors import catalog_version_get
-from catalog.views import catalog_etag
+from catalog.api.caching import catalog_etag
+from catalog.version import catalog_version_get
 from modelsync.models import Source
 from modelsync.sync.pipeline import source_sync
 from tests.benchmarks.test_bench_list import PAGE, _wait_until_up, deployed_gunicorn_options

@@ -5,7 +5,7 @@ DRF ModelSerializer (tests/benchmarks/list_urls.py) and with 304s and token-auth
 `make bench` runs each for 10 s and asserts the two budgets (the reference rows have none). With benchmarks
 disabled (the default run) each load runs for 1 s as a smoke test: every answer must be a 2xx/3xx, and nothing is
 timed. Reads are anonymous with MODELSYNC_PUBLIC_READ=1, the deployment where a cached page needs no per-user query;
-the token row shows the cost of one. tests/catalog/test_api_list_cache.py checks that the list middleware's answers
+the token row shows the cost of one. tests/catalog/api/test_api_list_cache.py checks that the list middleware's answers
 are DRF's own.
 """
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from catalog import admin as catalog_admin
 from catalog.models import LLMModel
-from catalog.selectors import catalog_version_get
+from catalog.version import catalog_version_get
 from tests.factories import LLMModelFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from catalog.models import LLMModel
-from catalog.selectors import catalog_version_get
+from catalog.version import catalog_version_get
 from modelsync.models import ModelChange
 from tests.factories import LLMModelFactory, SyncRunFactory
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.selection import Requirements, build_index, rejection, select
+from catalog.candidates import Requirements
+from catalog.ranking import build_index
+from catalog.selection import rejection, select
 from tests.catalog.real_catalog import real_candidates
 
 pytestmark = pytest.mark.benchmark

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from catalog.costs import PricingUnavailable, cost_quote
 from tests.catalog.real_catalog import openrouter_records
 
-MAX_TOKENS = 10**9  # the API's cap on input_tokens/output_tokens (catalog/serializers.py)
+MAX_TOKENS = 10**9  # the API's cap on input_tokens/output_tokens (catalog/api/serializers.py)
 # Every price the catalog column holds: 20 digits, 9 of them decimal places (quotes of up to 31 digits).
 PRICES = st.decimals(min_value=0, max_value=Decimal("99999999999.999999999"), places=9)
 TOKENS = st.integers(0, MAX_TOKENS)
@@ -95,5 +95,5 @@ def test_free_models_cost_nothing_whatever_prices_they_carry(prices):
 def test_no_number_is_promised_without_a_known_price(status, input_price, output_price):
     with pytest.raises(PricingUnavailable) as raised:
         quote(status, input_price, output_price, 1000, 1000)
-    # The API answers this sentence to the caller (catalog/views.py PricingUnavailableError).
+    # The API answers this sentence to the caller (catalog/api/views.py PricingUnavailableError).
     assert str(raised.value) == f"pricing is {status}: no cost can be estimated"

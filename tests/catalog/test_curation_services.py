@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.curation import llm_model_curate, llm_models_override
 from catalog.models import CatalogState, LLMModel
-from catalog.selectors import catalog_version_get
-from catalog.services import catalog_version_bump
+from catalog.services import llm_model_curate, llm_models_override
+from catalog.version import catalog_version_bump, catalog_version_get
 from tests.factories import LLMModelFactory
 
 pytestmark = pytest.mark.django_db

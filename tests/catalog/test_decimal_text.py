@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.serializers import decimal_text
+from catalog.entries import decimal_text
 
 # What a price column holds (max_digits=20, decimal_places=9) that a double keeps exactly: up to 15 significant digits.
 prices = st.decimals(min_value=0, max_value=Decimal("99999999999"), places=9, allow_nan=False, allow_infinity=False)

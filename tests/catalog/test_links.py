@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import LLMModel, ModelLink
-from catalog.selectors import catalog_version_get
+from catalog.version import catalog_version_get
 from modelsync.linking.refresh import links_refresh
 from modelsync.models import Source
 from modelsync.sync.pipeline import source_sync

@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.selection import (
-    NOT_CALLABLE,
-    STRATEGIES,
-    Candidate,
-    Requirements,
-    _Scale,
-    build_index,
-    rejection,
-    score,
-    select,
-)
+from catalog.candidates import NOT_CALLABLE, STRATEGIES, Candidate, Requirements
+from catalog.ranking import _Scale, build_index, score
+from catalog.selection import rejection, select
 from tests.catalog.real_catalog import real_candidates
 
 PROVIDERS = ["openai", "anthropic", "google", "mistral", "meta"]

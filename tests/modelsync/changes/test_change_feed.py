@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.curation import llm_model_curate, llm_models_override
 from catalog.models import LLMModel
+from catalog.services import llm_model_curate, llm_models_override
 from modelsync.changes.events import change_event_types
 from modelsync.models import Event, ModelChange, Source, SyncRun
 from modelsync.sync.pipeline import source_sync

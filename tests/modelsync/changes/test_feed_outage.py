@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from tests.catalog.test_api_stale import database_down
+from tests.catalog.api.test_api_stale import database_down
 from tests.conftest import unavailable
 from tests.faultproxy import FaultProxy
 

@@ -148,7 +148,7 @@ def test_trigger_with_the_broker_down_is_a_503_and_the_next_one_after_recovery_i
 def test_a_broker_error_raised_in_any_view_is_a_503_in_the_one_shape():
     from kombu.exceptions import OperationalError
 
-    from catalog.api_errors import api_exception_handler
+    from catalog.api.errors import api_exception_handler
 
     response = api_exception_handler(OperationalError("Error 111 connecting"), {})
     assert response.status_code == 503

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import LLMModel
-from catalog.selectors import catalog_version_get
+from catalog.version import catalog_version_get
 from modelsync.adapters import ADAPTERS
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync.pipeline import source_sync

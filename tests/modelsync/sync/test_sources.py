@@ -67,7 +67,7 @@ def test_ensure_sources_command_prints_each_source(settings):
 
 
 def test_a_source_renamed_in_admin_renews_every_replicas_pages(admin_client):
-    from catalog.selectors import catalog_version_get
+    from catalog.version import catalog_version_get
 
     source = Source.objects.create(name="mine", kind="openai", base_url="http://127.0.0.1:8001/v1")
     before = catalog_version_get()
@@ -79,7 +79,7 @@ def test_a_source_renamed_in_admin_renews_every_replicas_pages(admin_client):
 
 
 def test_saving_a_source_unchanged_leaves_the_catalog_version(db):
-    from catalog.selectors import catalog_version_get
+    from catalog.version import catalog_version_get
     from modelsync.sync.sources import source_save
 
     source = Source.objects.create(name="mine", kind="openai", base_url="http://127.0.0.1:8001/v1")
@@ -98,7 +98,7 @@ def _form(**fields) -> dict:
 
 
 def test_a_source_from_the_environment_turns_the_demo_off_logged_with_the_reason(settings, caplog):
-    from catalog.selectors import catalog_version_get
+    from catalog.version import catalog_version_get
 
     sources_ensure_from_env()  # a first start with nothing configured: the demo
     before = catalog_version_get()
@@ -158,7 +158,7 @@ def test_the_migration_retires_the_demo_where_a_real_source_already_exists(db):
 
     from django.apps import apps
 
-    from catalog.selectors import catalog_version_get
+    from catalog.version import catalog_version_get
 
     migration = importlib.import_module("modelsync.migrations.0008_source_disabled_reason")
     Source.objects.create(name="static", kind="static")

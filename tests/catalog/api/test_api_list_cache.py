@@ -1,4 +1,4 @@
-"""catalog.middleware.catalog_list_cache: a cached list page or 304 without DRF, byte for byte what DRF answers."""
+"""catalog.api.caching.catalog_list_cache: a cached list page or 304 without DRF, byte for byte what DRF answers."""
 
 from unittest import mock
 
@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalog.middleware import catalog_list_cache
+from catalog.api.caching import catalog_list_cache
+from catalog.api.views import LLMModelViewSet
 from catalog.models import LLMModel
-from catalog.services import catalog_version_bump
-from catalog.views import LLMModelViewSet
+from catalog.version import catalog_version_bump
 from modelsync.models import Source
 from modelsync.sync.pipeline import source_sync
 
-FAST_PATH = "catalog.middleware.catalog_list_cache"
+FAST_PATH = "catalog.api.caching.catalog_list_cache"
 
 
 @pytest.fixture

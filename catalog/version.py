@@ -1,6 +1,9 @@
-"""Reads of the catalog for callers (API, selection, admin)."""
+"""The catalog version: read by every API answer (its ETag) and the snapshot, bumped by whatever changes what the
+API shows (a sync, a link refresh, staff curation)."""
 
 from django.db import connection
+from django.db.models import F
+from django.utils import timezone
 
 from catalog.models import CatalogState
 
@@ -15,3 +18,10 @@ def catalog_version_get() -> int:
         cursor.execute(_VERSION_SQL)
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+def catalog_version_bump() -> None:
+    """Mark the catalog changed; call inside the transaction that changed it (one UPDATE, or the first INSERT)."""
+    now = timezone.now()
+    if not CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
+        CatalogState.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})

@@ -32,7 +32,7 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class IntegerFilter(django_filters.NumberFilter):
-    """Whole numbers only (NumberFilter would take 0.5 for a token count); catalog.schema says integer."""
+    """Whole numbers only (NumberFilter would take 0.5 for a token count); catalog.api.schema says integer."""
 
     field_class = forms.IntegerField
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from decimal import Decimal
-from urllib.parse import urlencode
-
-from django.core.cache import cache
 from django.db import DatabaseError
-from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -17,16 +11,13 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api_errors import ErrorSerializer
-from catalog.costs import PricingUnavailable, cost_quote
-from catalog.filters import LLMModelFilter, ShownValueOrdering
-from catalog.models import LLMModel
-from catalog.offline import entries_filtered
-from catalog.pagination import CatalogPagination
-from catalog.permissions import CatalogReader
-from catalog.selection import Requirements, select
-from catalog.selectors import catalog_version_get
-from catalog.serializers import (
+from catalog.api.caching import etag_matches, page_data, request_etag
+from catalog.api.errors import ErrorSerializer
+from catalog.api.filters import LLMModelFilter, ShownValueOrdering
+from catalog.api.offline import entries_filtered
+from catalog.api.pagination import CatalogPagination
+from catalog.api.permissions import CatalogReader
+from catalog.api.serializers import (
     CostQuerySerializer,
     CostSerializer,
     LLMModelDetailSerializer,
@@ -35,13 +26,17 @@ from catalog.serializers import (
     SelectionRequestSerializer,
     SelectionSerializer,
 )
+from catalog.candidates import Requirements
+from catalog.costs import PricingUnavailable, cost_quote
+from catalog.entries import entry_pricing, without_provenance
+from catalog.models import LLMModel
+from catalog.selection import select
 from catalog.snapshot import snapshot_get
 from catalog.usage import selection_served
 from modelsync.changes.history import price_history
 
 STALE_HEADER = "X-Catalog-Stale"
 STALE = {STALE_HEADER: "1"}
-CACHE_SECONDS = 300
 ORDERING = ("model", "display_name", "provider", "context_window", "input_cost_per_mtok", "output_cost_per_mtok",
             "popularity", "first_seen_at", "id")  # fmt: skip
 ERRORS = {status_code: OpenApiResponse(ErrorSerializer) for status_code in (400, 401, 403, 404, 405, 406, 415)}
@@ -52,30 +47,6 @@ PRICING_UNAVAILABLE = OpenApiResponse(ErrorSerializer, description="`pricing_una
 class PricingUnavailableError(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "pricing_unavailable"
-
-
-def catalog_etag(url: str, query, version: int) -> str:
-    """A strong ETag from the catalog version, the URL and the query normalized (parameter order is irrelevant).
-
-    The URL with scheme and host, not just the path: a page's next/previous links are absolute, so the same page
-    asked through two host names is two different bodies.
-    """
-    normalized = urlencode(sorted((key, value) for key, values in query.lists() for value in values))
-    digest = hashlib.sha256(f"{version}|{url}|{normalized}".encode()).hexdigest()[:32]
-    return f'"{digest}"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    wanted = parse_etags(if_none_match)
-    return "*" in wanted or etag.strip('"') in (tag.removeprefix("W/").strip('"') for tag in wanted)
-
-
-def request_catalog_version(request) -> int:
-    """The version the list fast path (catalog.middleware) already read for this request, else a fresh read."""
-    known = getattr(request, "catalog_version", None)
-    if isinstance(known, DatabaseError):
-        raise known  # it failed a moment ago: straight to the stale answer, not a second wait on the database
-    return catalog_version_get() if known is None else known
 
 
 @extend_schema_view(
@@ -119,16 +90,10 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _cached(self, request, render):
         """304 when the client's ETag still holds; the rendered page cached per ETag; stale if the DB is down."""
         try:
-            etag = catalog_etag(
-                request.build_absolute_uri(request.path), request.query_params, request_catalog_version(request)
-            )
+            etag = request_etag(request)
             if etag_matches(request.headers.get("If-None-Match", ""), etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-            if getattr(request, "catalog_etag", None) == etag:  # catalog.middleware keeps the rendered bytes
-                data = render()
-            elif (data := cache.get(f"catalog:{etag}")) is None:
-                data = render()
-                cache.set(f"catalog:{etag}", data, timeout=CACHE_SECONDS)
+            data = page_data(request, etag, render)
         except DatabaseError:
             return self._stale(request)
         return Response(data, headers={"ETag": etag})
@@ -191,17 +156,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _stale_pricing(self) -> tuple[str, dict]:
         entry = self._snapshot_entry(snapshot_get())
-        return entry["model"], _entry_pricing(entry)
-
-
-def _entry_pricing(entry: dict) -> dict:
-    pricing = entry["pricing"]
-    return {"pricing_status": pricing["status"], "input_per_mtok": _decimal(pricing["input_per_mtok"]),
-            "output_per_mtok": _decimal(pricing["output_per_mtok"])}  # fmt: skip
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+        return entry["model"], entry_pricing(entry)
 
 
 def requirements_from(data: dict) -> Requirements:
@@ -248,11 +203,6 @@ class SelectView(APIView):
         return Response(data, headers=STALE if snapshot.stale else {})
 
 
-def without_provenance(entry: dict) -> dict:
-    """A snapshot entry as the list shows it by default (the snapshot keeps provenance for selection reasons)."""
-    return {name: value for name, value in entry.items() if name != "provenance"}
-
-
 def _ranked_entry(snapshot, ranked, tokens: dict) -> dict:
     entry = without_provenance(snapshot.entries[ranked.candidate.id])  # the reasons say what was linked
     return {**entry, "score": ranked.score, "reasons": list(ranked.reasons), "estimated_cost": _estimate(entry, tokens)}
@@ -264,7 +214,7 @@ def _estimate(entry: dict, tokens: dict) -> dict | None:
         return None
     try:
         return cost_quote(
-            **_entry_pricing(entry),
+            **entry_pricing(entry),
             input_tokens=tokens.get("input_tokens", 0),
             output_tokens=tokens.get("output_tokens", 0),
         )

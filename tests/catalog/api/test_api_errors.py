@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.filters import as_utc
+from catalog.api.filters import as_utc
 from modelsync.models import Event
 from tests.factories import LLMModelFactory, SourceFactory
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from catalog.views import LLMModelViewSet, SelectView
+from catalog.api.views import LLMModelViewSet, SelectView
 
 router = DefaultRouter()
 router.register("models", LLMModelViewSet, basename="llmmodel")

@@ -3,7 +3,7 @@
 from django.db.utils import OperationalError
 from rest_framework import exceptions
 
-from catalog.api_errors import api_exception_handler
+from catalog.api.errors import api_exception_handler
 
 
 def test_a_validation_error_with_a_list_detail_becomes_non_field_errors():

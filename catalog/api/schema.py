@@ -1,7 +1,11 @@
 """drf-spectacular post-processing: what the query parameters' validation refuses, which its django-filter support
 leaves out of the schema (whole numbers, numeric bounds, lengths, NUL characters)."""
 
+import django_filters
 from django.conf import settings
+
+from catalog.api.filters import IntegerFilter
+from catalog.api.serializers import NO_NUL, StrictSerializer
 
 BOUNDS = {"minimum": "min_value", "maximum": "max_value", "maxLength": "max_length"}
 
@@ -9,11 +13,6 @@ BOUNDS = {"minimum": "min_value", "maximum": "max_value", "maxLength": "max_leng
 def filter_bounds(result, generator, request, public):
     """Each list's FilterSet bounds (min_value, max_value, max_length) and its text filters' NUL rule, and
     strict_page_size's bounds, copied into the query parameters of every operation that has them."""
-    import django_filters
-
-    from catalog.filters import IntegerFilter
-    from catalog.serializers import NO_NUL
-
     paths = result.get("paths", {})
     for path, _regex, method, view in generator.endpoints:
         operation = paths.get(path, {}).get(method.lower(), {})
@@ -37,8 +36,6 @@ def filter_bounds(result, generator, request, public):
 
 def strict_bodies(result, generator, request, public):
     """StrictSerializer refuses unknown keys, so its components say additionalProperties: false."""
-    from catalog.serializers import StrictSerializer
-
     names = {cls.__name__.removesuffix("Serializer") for cls in _subclasses(StrictSerializer)}
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name in names and component.get("type") == "object":

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from catalog.models import LLMModel
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from modelsync.models import Source, SyncRun
 from tests.factories import LLMModelFactory
 
@@ -130,7 +130,7 @@ def test_etag_gives_304_until_the_catalog_changes(reader, real_catalog):
     first = reader.get("/api/v1/models/", {"page_size": 10})
     etag = first["ETag"]
     assert reader.get("/api/v1/models/", {"page_size": 10}, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    from catalog.services import catalog_version_bump
+    from catalog.version import catalog_version_bump
 
     catalog_version_bump()
     assert reader.get("/api/v1/models/", {"page_size": 10}, HTTP_IF_NONE_MATCH=etag).status_code == 200

@@ -1,11 +1,20 @@
-"""One error shape for every 4xx/5xx the API answers: {"error": {"code", "message", "fields"?}}."""
+"""One error shape for every 4xx/5xx the API answers: {"error": {"code", "message", "fields"?}}. DRF's errors get it
+from the exception handler; what Django answers itself under /api/ (an unrouted 404, a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE, which gets a 413 here before anything reads it, where Django would say 400) gets it from
+the api_body_limit middleware."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from django.conf import settings
 from django.db import DatabaseError
+from django.http import JsonResponse
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
+
+CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 500: "server_error"}
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -63,3 +72,27 @@ def api_exception_handler(exc, context):
     else:
         response.data = error_body(getattr(exc, "default_code", "error"), _message(detail))
     return response
+
+
+def api_body_limit(get_response):
+    """Middleware: a 413 in the one shape for an /api/ body over the limit, and Django's own error pages as JSON."""
+
+    def middleware(request):
+        if not request.path.startswith("/api/"):
+            return get_response(request)
+        length = request.META.get("CONTENT_LENGTH", "")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length.isdigit() and int(length) > limit:
+            return JsonResponse(error_body("too_large", f"The request body is over {limit} bytes."), status=413)
+        return _as_json_error(get_response(request))
+
+    return middleware
+
+
+def _as_json_error(response):
+    """Django's own HTML error pages become the API's error shape; DRF's JSON errors pass through untouched."""
+    if response.status_code < 400 or response.get("Content-Type", "").startswith("application/json"):
+        return response
+    status_ = HTTPStatus(response.status_code)
+    body = error_body(CODES.get(status_.value, status_.phrase.lower().replace(" ", "_")), f"{status_.phrase}.")
+    return JsonResponse(body, status=status_.value)

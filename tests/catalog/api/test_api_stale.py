@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.db.utils import OperationalError
 
-from catalog.authentication import TOKENS_FILE
+from catalog.api.authentication import TOKENS_FILE
 from catalog.models import LLMModel
 from catalog.snapshot import SNAPSHOT_FILE, snapshot_get, snapshot_reset
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.models import LLMModel
-from catalog.services import catalog_version_bump
+from catalog.version import catalog_version_bump
 from tests.factories import LLMModelFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django_filters.utils import translate_validation
 
-from catalog.filters import LLMModelFilter
+from catalog.api.filters import LLMModelFilter
+from catalog.entries import text_decimal
 from catalog.models import LLMModel
 
 Check = Callable[[dict], bool]
@@ -19,7 +20,7 @@ def _price(entry: dict, key: str) -> Decimal | None:
     if pricing["status"] == "free":
         return Decimal(0)
     text = pricing[key]
-    return Decimal(text) if pricing["status"] == "known" and text is not None else None
+    return text_decimal(text) if pricing["status"] == "known" else None
 
 
 def _under(key: str, cap) -> Check:
@@ -44,7 +45,7 @@ def _checks(cleaned: dict) -> list[Check]:
         "is_free": lambda v: lambda e: e["is_free"] is v,
         "is_recommended": lambda v: lambda e: e["is_recommended"] is v,
         "usable": lambda v: lambda e: e["api_key_available"] is v,
-        "min_safety": lambda v: lambda e: e["safety_score"] is not None and Decimal(e["safety_score"]) >= v,
+        "min_safety": lambda v: lambda e: e["safety_score"] is not None and text_decimal(e["safety_score"]) >= v,
         "source": lambda v: lambda e: e["source"] == v,
         "search": _search,
     }

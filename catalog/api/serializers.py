@@ -1,4 +1,5 @@
-"""API shapes: the catalog entry of SPEC §5, selection requests/answers, cost quotes. One serializer per shape."""
+"""API shapes: the catalog entry of SPEC §5 (built by catalog.entries), selection requests/answers, cost quotes. One
+serializer per shape."""
 
 from __future__ import annotations
 
@@ -10,140 +11,14 @@ from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.candidates import NOT_CALLABLE, STRATEGIES
+from catalog.entries import detail_entry, llm_model_entry
 from catalog.models import LLMModel
-from catalog.selection import NOT_CALLABLE, STRATEGIES
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
 NO_NUL = r"^[^\u0000]*$"  # DRF and Django's form fields refuse NUL characters in text; the schema's pattern says so
-
-
-def decimal_text(value: Decimal | int | float | str | None) -> str | None:
-    """A decimal as exact plain text ("0.15", "3", never "1.5E-7" or a float's binary tail), whatever the database
-    answered: a Decimal (PostgreSQL; SQLite for a column), or an int, float or str where SQLite answers a number from
-    inside JSON or an annotation. A float is read as Django's SQLite backend reads a DecimalField: to 15 significant
-    digits, all a double holds, which gives back the decimal that was stored."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        value = f"{value:.15g}"
-    return format((value if isinstance(value, Decimal) else Decimal(value)).normalize(), "f")
-
-
-# Facts a staff override replaces here (the others are annotated by with_effective_values), by override column.
-STAFF_FACTS = {"capabilities": "staff_capabilities", "context_window": "staff_context_window",
-               "max_output_tokens": "staff_max_output_tokens"}  # fmt: skip
-# Every shown field a staff override can replace, by the override's column.
-STAFF_SHOWN = {"display_name": "staff_display_name", "tags": "staff_tags", "is_recommended": "staff_is_recommended",
-               "safety_score": "staff_safety_score", **STAFF_FACTS}  # fmt: skip
-PROVENANCE_FIELDS = (
-    "display_name", "provider", "category", "tags", "capabilities", "context_window", "max_output_tokens", "pricing",
-    "is_free", "requires_api_key", "api_key_available", "is_recommended", "safety_score",
-)  # fmt: skip
-
-
 NOT_CALLABLE_REASONS = tuple(NOT_CALLABLE)
-
-
-def callability(*, source_kind: str, source_file: str, source_is_callable: bool, requires_api_key: bool,
-                api_key_available: bool, api_key_env: str) -> tuple[bool, str | None]:  # fmt: skip
-    """Whether the team can call the model, and if not why (a NOT_CALLABLE key), from what the sync recorded.
-
-    api_key_available is the sync's reading of the key variable's presence (LiteLLM, OpenRouter); a descriptive
-    source routes nothing; a static source without a file of its own reads the bundled demo catalog, a recorded list
-    nothing is called through (one with its own file is judged by its key like any other).
-    """
-    if not source_is_callable:
-        return False, "descriptive_only"
-    if source_kind == "static" and not source_file:
-        return False, "demo_catalog"
-    if requires_api_key and not api_key_available:
-        return False, "key_not_in_environment" if api_key_env else "no_api_key"
-    return True, None
-
-
-def entry_callability(entry: dict) -> tuple[bool, str | None]:
-    """An API entry's callability; an entry saved before entries carried it (an older snapshot file) is judged from
-    what it does carry: its source's name for the demo catalog, the key flags for the rest."""
-    if "callable" in entry:
-        return entry["callable"], entry["not_callable_reason"]
-    if entry["source"] == "static":
-        return False, "demo_catalog"
-    if entry["requires_api_key"] and not entry["api_key_available"]:
-        return False, "key_not_in_environment"
-    return True, None
-
-
-def _price_text(value: Decimal | str | None) -> str | None:
-    return value if isinstance(value, str) else decimal_text(value)  # a linked price is stored as its text
-
-
-def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
-    """The catalog entry as the API shows it, from a row of LLMModel.objects.with_effective_values().entry_rows()
-    (hand-built: this runs for every row of every list page). A fact the row's source leaves empty shows the
-    value of a linked record (row["enrichment"], kept by modelsync.linking.refresh); with `provenance`, where each came
-    from."""
-    last_seen, source_seen = row["last_seen_at"], row["source__last_success_at"]
-    if row["is_active"] and source_seen and source_seen > last_seen:
-        last_seen = source_seen  # an unchanged row is not rewritten, but it was seen
-    linked = row["enrichment"] or {}
-    staff = {name: row[override] for name, override in STAFF_FACTS.items() if row[override] is not None}
-    if linked or staff:  # staff over linked; linked facts exist only where the source states none
-        row = {**row, **{name: fact["value"] for name, fact in linked.items()}, **staff}
-    entry = {
-        "id": row["id"],
-        "source": row["source__name"],
-        "model": row["model"],
-        "provider": row["provider"],
-        "display_name": row["eff_display_name"],
-        "category": row["category"],
-        "tags": list(row["eff_tags"]),
-        "capabilities": list(row["capabilities"]),
-        "context_window": row["context_window"],
-        "max_output_tokens": row["max_output_tokens"],
-        "pricing": {
-            "status": row["pricing_status"],
-            "input_per_mtok": _price_text(row["input_cost_per_mtok"]),
-            "output_per_mtok": _price_text(row["output_cost_per_mtok"]),
-        },
-        "is_free": row["is_free"],
-        "requires_api_key": row["requires_api_key"],
-        "api_key_available": row["api_key_available"],
-        **dict(zip(("callable", "not_callable_reason"), _row_callability(row), strict=True)),
-        "is_active": row["is_active"],
-        "is_recommended": row["eff_is_recommended"],
-        "popularity": row["popularity"],
-        "safety_score": decimal_text(row["eff_safety_score"]),
-        "first_seen_at": row["first_seen_at"].isoformat(),
-        "last_seen_at": last_seen.isoformat(),
-        "deactivated_at": row["deactivated_at"].isoformat() if row["deactivated_at"] else None,
-    }
-    if provenance:
-        entry["provenance"] = entry_provenance(row, linked)
-    return entry
-
-
-def _row_callability(row: dict) -> tuple[bool, str | None]:
-    return callability(
-        source_kind=row["source__kind"],
-        source_file=row["source__base_url"],
-        source_is_callable=row["source__is_callable"],
-        requires_api_key=row["requires_api_key"],
-        api_key_available=row["api_key_available"],
-        api_key_env=row["source__api_key_env"],
-    )
-
-
-def entry_provenance(row: dict, linked: dict) -> dict[str, str]:
-    """Where each shown field came from: `source` (the row's own), `linked:<source>` or `staff`."""
-    said = dict.fromkeys(PROVENANCE_FIELDS, "source")
-    for name, fact in linked.items():
-        shown = "pricing" if name in ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok") else name
-        said[shown] = f"linked:{fact['from']}"
-    for name, override in STAFF_SHOWN.items():
-        if row[override] not in (None, ""):
-            said[name] = "staff"
-    return said
 
 
 class PricingSerializer(serializers.Serializer):
@@ -201,28 +76,11 @@ class ModelChangeEntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def _description(row: dict) -> tuple[str, str]:
-    """(description, where it came from): staff's, else the source's, else a linked record's."""
-    linked = (row["enrichment"] or {}).get("description")
-    if row["staff_description"]:
-        return row["staff_description"], "staff"
-    if linked:
-        return linked["value"], f"linked:{linked['from']}"
-    return row["details"].get("description", ""), "source"
-
-
 class LinkSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="The descriptive source the linked record belongs to.")
     external_id = serializers.CharField(help_text="The linked record's id there.")
     status = serializers.CharField(help_text="auto, or confirmed by staff.")
     method = serializers.CharField(help_text="How it was matched: exact, normalized, dated, variant (or staff).")
-
-
-def detail_entry(row: dict) -> dict:
-    """The entry with its description and full provenance, from entry_rows("details", "staff_description")."""
-    entry = llm_model_entry(row, provenance=True)
-    entry["description"], entry["provenance"]["description"] = _description(row)
-    return entry
 
 
 class LLMModelDetailSerializer(LLMModelSerializer):

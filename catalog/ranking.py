@@ -1,0 +1,76 @@
+"""Ranking for selection: the per-strategy score and the catalog-wide index sorted best-first for every strategy
+(built once per catalog version). Pure, like catalog.selection."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from catalog.candidates import CAPABILITIES, STRATEGIES, Candidate
+
+
+class _Scale:
+    """Catalog-wide maxima, so a model's score is the same in every request against one catalog version."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        candidates = tuple(candidates)
+        self.context = max((c.context for c in candidates), default=0) or 1
+        self.output = max((c.output for c in candidates), default=0) or 1
+        self.popularity = max((c.popularity for c in candidates), default=0) or 1
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """Every candidate sorted best-first per strategy, also split by category, and the same for the callable ones
+    alone (the default pool, so leaving the others out costs a request nothing); built once per catalog version."""
+
+    size: int
+    scale: _Scale
+    ordered: dict[str, tuple[Candidate, ...]]
+    by_category: dict[tuple[str, str], tuple[Candidate, ...]]
+    callable_ordered: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)
+    callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
+    not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
+
+
+def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
+    candidates = tuple(candidates)
+    scale = _Scale(candidates)
+    ordered = {
+        strategy: tuple(sorted(candidates, key=lambda c, s=strategy: (-score(c, s, scale), c.model, c.id)))
+        for strategy in STRATEGIES
+    }
+    categories = {c.category for c in candidates}
+    by_category = {
+        (strategy, category): tuple(c for c in ordered[strategy] if c.category == category)
+        for strategy in STRATEGIES
+        for category in categories
+    }
+    only_callable = {key: tuple(c for c in pool if c.callable) for key, pool in ordered.items()}
+    only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
+    not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
+    return CatalogIndex(
+        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable
+    )
+
+
+def _price_score(c: Candidate) -> float:
+    cost = c.blended_cost
+    return 0.0 if cost is None else 1.0 / (1.0 + float(cost))
+
+
+def score(c: Candidate, strategy: str, scale: _Scale) -> float:
+    """How well `c` fits the strategy, 0..1 (higher is better)."""
+    capability = len(c.capabilities) / len(CAPABILITIES)
+    context = c.context / scale.context
+    popularity = c.popularity / scale.popularity
+    if strategy == "cheapest":
+        return _price_score(c)
+    if strategy == "largest_context":
+        return context
+    if strategy == "most_capable":
+        return 0.6 * capability + 0.2 * context + 0.2 * c.output / scale.output
+    if strategy == "popular":
+        return 0.9 * popularity + 0.1 * c.is_recommended
+    return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
