@@ -36,7 +36,7 @@ def _filesystem_folders(sender, **kwargs):
 @beat_init.connect
 def _beat_schedule_ensure(sender=None, **kwargs):
     """Beat started right after `migrate` runs the sync too: it ensures the schedule and logs what it runs."""
-    from modelsync.startup import startup_ensure
+    from modelsync.startup import startup_ensure  # here: the Celery app is created before Django's apps load
 
     schedule = startup_ensure() or "auto setup off (MODELSYNC_AUTO_SETUP=0); the schedule in the database"
     beat_logger.info("beat: modelsync runs %s", schedule)

@@ -26,7 +26,7 @@ _down_until: dict[tuple, float] = {}
 
 def serve_web_requests() -> None:
     """This process answers web requests: its database connections get the web statement timeout from now on."""
-    from django.db import connections
+    from django.db import connections  # here: django.db loads this module's backend (config.postgresql) itself
 
     global _web_process
     _web_process = True

@@ -20,7 +20,7 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # only when multiprocess metrics are on (it reads the env var)
 
         multiprocess.mark_process_dead(worker.pid)
 
@@ -30,6 +30,6 @@ def post_worker_init(worker):
 
     Workers of Celery and management commands never load this file, so their long syncs keep no such limit.
     """
-    from config.database import serve_web_requests
+    from config.database import serve_web_requests  # here: gunicorn reads this file before Django is set up
 
     serve_web_requests()

@@ -25,6 +25,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from catalog.models import LLMModel
+from modelsync.models import Source, SyncRun
+
 LIST_PATH = "/api/v1/models/"
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -69,9 +72,6 @@ class CatalogCollector:
     """Sync and catalog figures read from the database at each scrape (a handful of grouped queries)."""
 
     def collect(self):
-        from catalog.models import LLMModel
-        from modelsync.models import Source, SyncRun
-
         runs = CounterMetricFamily(
             "modelsync_sync_runs", "Sync runs by source and status.", labels=["source", "status"]
         )

@@ -1,5 +1,6 @@
 """Every setting, read from the environment with a production-safe default (see .env.example)."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -263,8 +264,6 @@ MODELSYNC_METRICS_TOKEN = env.str("MODELSYNC_METRICS_TOKEN", default="")
 
 
 def _networks(name: str, cidrs: list[str]) -> tuple:
-    import ipaddress
-
     try:
         return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
     except ValueError as exc:
