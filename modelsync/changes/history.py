@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from catalog.entries import decimal_text
 from modelsync.changes.events import PRICE_FIELDS
 from modelsync.models import ModelChange
 
@@ -15,7 +16,7 @@ def price_history(llm_model_id: int, current: dict[str, Decimal | None]) -> list
     Read from the change log, walking back from the current price: each change of a price field says what the
     price was before it. The oldest entry took effect when the model was first synced.
     """
-    prices = {name: _text(current[name]) for name in PRICE_FIELDS}
+    prices = {name: decimal_text(current[name]) for name in PRICE_FIELDS}
     history = []
     changes = ModelChange.objects.filter(llm_model_id=llm_model_id).select_related("run").order_by("-id")
     for change in changes.only("id", "kind", "changes", "created_at", "run_id"):
@@ -26,7 +27,3 @@ def price_history(llm_model_id: int, current: dict[str, Decimal | None]) -> list
             break
         prices.update({name: old for name, (old, _new) in moved.items()})
     return history
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")

@@ -12,11 +12,11 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from catalog.entries import MTOK
 from modelsync.sync.build import memoized
 from modelsync.sync.records import Finding
 from modelsync.sync.scrub import KEY_LIKE
 
-MTOK = Decimal(1_000_000)
 PRICE_QUANTUM = Decimal("1e-9")  # the catalog stores $/Mtok with 9 decimal places
 MAX_PER_MTOK = Decimal("1e10")  # the column holds 11 integer digits; anything near that is not a real price
 MAX_INT = 2_147_483_647  # PostgreSQL integer: a larger token count is garbage, not a model

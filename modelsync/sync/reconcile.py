@@ -27,6 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from catalog.entries import decimal_text
 from modelsync.sync.records import ModelRecord
 
 
@@ -168,7 +169,7 @@ def _comparable(value: Any) -> Any:
 def jsonable(value: Any) -> Any:
     """A value as the change history stores it: Decimals as plain strings, datetimes as ISO 8601."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return decimal_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return value

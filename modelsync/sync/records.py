@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from catalog.entries import decimal_text
+
 
 @dataclass(slots=True)
 class ModelRecord:
@@ -65,13 +67,9 @@ class ModelRecord:
         return self._hash
 
 
-def _decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")  # whatever places the database gave back
-
-
 def _json_default(value: Any) -> str:
     if isinstance(value, Decimal):
-        return _decimal_text(value)
+        return decimal_text(value)  # whatever places the database gave back
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"not JSON-serializable: {type(value).__name__}")
