@@ -60,17 +60,25 @@ def _price_score(c: Candidate) -> float:
     return 0.0 if cost is None else 1.0 / (1.0 + float(cost))
 
 
-def score(c: Candidate, strategy: str, scale: _Scale) -> float:
-    """How well `c` fits the strategy, 0..1 (higher is better)."""
+def usage_price_score(cost: float | None, scale: float) -> float:
+    """The price score of a request's cost (catalog.estimates.usage_scale turns it into a per-Mtok blend)."""
+    return 0.0 if cost is None else 1.0 / (1.0 + cost * scale)
+
+
+def score(c: Candidate, strategy: str, scale: _Scale, price_score: float | None = None) -> float:
+    """How well `c` fits the strategy, 0..1 (higher is better); `price_score` replaces the flat prices' (the score
+    of a stated usage's cost)."""
+    if price_score is None:
+        price_score = _price_score(c)
     capability = len(c.capabilities) / len(CAPABILITIES)
     context = c.context / scale.context
     popularity = c.popularity / scale.popularity
     if strategy == "cheapest":
-        return _price_score(c)
+        return price_score
     if strategy == "largest_context":
         return context
     if strategy == "most_capable":
         return 0.6 * capability + 0.2 * context + 0.2 * c.output / scale.output
     if strategy == "popular":
         return 0.9 * popularity + 0.1 * c.is_recommended
-    return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
+    return 0.35 * capability + 0.25 * price_score + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
