@@ -13,6 +13,7 @@ Pure: no Django, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from catalog.cards import card_quote
 from catalog.pricing import PriceCard, Usage
@@ -24,11 +25,14 @@ REQUEST = LEAF_INDEX["request"]
 Vector = tuple[float | None, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity: a request's memo of prices per plan hashes nothing
 class CostPlan:
-    """A candidate's prices per leaf unit (None: no priced whole) after 0, 1, .. n tiers; or the card to quote."""
+    """A candidate's prices per leaf unit (None: no priced whole) after 0, 1, .. n tiers; or the card to quote.
 
-    tiers: tuple  # the card's Tier objects, sorted (crossed ones are a prefix)
+    Equal plans are one object (`_canonical`), so a request prices each distinct plan once however many models
+    share it (deployments and aliases of one model mostly do)."""
+
+    tiers: tuple[tuple[int, bool], ...]  # (threshold, inclusive), sorted: the crossed tiers are a prefix
     vectors: tuple[Vector, ...]
     card: PriceCard | None = None  # set when every request is quoted exactly (windows, service tiers)
 
@@ -47,7 +51,12 @@ def cost_plan(card: PriceCard | None) -> CostPlan | None:
     for tier in card.tiers:
         prices.update(tier.prices)
         vectors.append(_vector(prices))
-    return CostPlan(card.tiers, tuple(vectors))
+    return _canonical(tuple((t.threshold, t.inclusive) for t in card.tiers), tuple(vectors))
+
+
+@lru_cache(maxsize=65_536)
+def _canonical(tiers: tuple[tuple[int, bool], ...], vectors: tuple[Vector, ...]) -> CostPlan:
+    return CostPlan(tiers, vectors)  # one object for equal plans
 
 
 def usage_leaves(usage: Usage) -> tuple[tuple[int, int], ...]:
@@ -65,9 +74,9 @@ def plan_cost(
     if plan.card is not None:
         result = card_quote(plan.card, usage, requests_stated=requests_stated)
         return float(result.total_cost) if result.complete else None
-    crossed = 0
-    for tier in plan.tiers:
-        if not tier.is_crossed(usage.input_tokens):
+    crossed, prompt = 0, usage.input_tokens
+    for threshold, inclusive in plan.tiers:
+        if not (prompt > threshold or (inclusive and prompt == threshold)):  # Tier.is_crossed
             break
         crossed += 1
     vector, total = plan.vectors[crossed], 0.0

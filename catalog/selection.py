@@ -22,7 +22,7 @@ from catalog.cards import card_quote
 from catalog.entries import decimal_text
 from catalog.estimates import plan_cost, usage_leaves, usage_scale
 from catalog.pricing import per_mtok
-from catalog.ranking import CatalogIndex, score, usage_price_score
+from catalog.ranking import BALANCED_PRICE_WEIGHT, CatalogIndex, score, usage_price_score
 
 USAGE_STRATEGIES = ("cheapest", "balanced")  # ranked by what the stated usage costs when a usage is stated
 
@@ -161,13 +161,14 @@ def _usage_reason(c: Candidate, r: Requirements) -> str:
 def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     """The best eligible model and up to `requirements.fallbacks` more; `selected` is None when nothing fits."""
     eligible, rejections = _eligible(index, requirements)
-    scores = None
-    if requirements.usage is not None and requirements.strategy in USAGE_STRATEGIES:
-        eligible, scores = _by_usage(index, eligible, requirements)
+    by_usage = requirements.usage is not None and requirements.strategy in USAGE_STRATEGIES
+    if by_usage:
+        eligible = _by_usage(index, eligible, requirements)
     chain = _chain(eligible, requirements)
     preferred = set(requirements.preferred)
     ranked = [
-        Ranked(c, round(scores[c.id] if scores else score(c, requirements.strategy, index.scale), 6),
+        Ranked(c, round(_usage_score(c, requirements, index) if by_usage else score(c, requirements.strategy,
+                                                                                          index.scale), 6),
                reasons(c, requirements, preferred=c.model in preferred))
         for c in chain
     ]  # fmt: skip
@@ -180,17 +181,30 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     return selection
 
 
-def _by_usage(index: CatalogIndex, eligible: list[Candidate], r: Requirements):
-    """The eligible candidates best-first by the score of what the stated usage costs on each, and those scores."""
-    usage, strategy, scale, stated = r.usage, r.strategy, index.scale, r.requests_stated
+def _by_usage(index: CatalogIndex, eligible: list[Candidate], r: Requirements) -> list[Candidate]:
+    """The eligible candidates best-first by the score of what the stated usage costs on each (ties keep the flat
+    order: the sort is stable). Each distinct cost plan is priced once per request (equal plans are one object)."""
+    usage, stated = r.usage, r.requests_stated
     leaves, per_blend = usage_leaves(usage), usage_scale(usage)
-    scores = {
-        c.id: score(
-            c, strategy, scale, usage_price_score(plan_cost(c.plan, usage, leaves, requests_stated=stated), per_blend)
-        )
-        for c in eligible
-    }
-    return sorted(eligible, key=lambda c: (-scores[c.id], c.model, c.id)), scores
+    memo: dict = {}
+
+    def priced(plan) -> float:
+        memo[plan] = usage_price_score(plan_cost(plan, usage, leaves, requests_stated=stated), per_blend)
+        return memo[plan]
+
+    plans = [c.plan for c in eligible]
+    keys = [memo[plan] if plan in memo else priced(plan) for plan in plans]
+    if r.strategy == "balanced":
+        rests = map(index.balanced_rest.__getitem__, [c.id for c in eligible])
+        keys = [rest + BALANCED_PRICE_WEIGHT * key for rest, key in zip(rests, keys, strict=True)]
+    order = sorted(range(len(eligible)), key=keys.__getitem__, reverse=True)
+    return [eligible[i] for i in order]
+
+
+def _usage_score(c: Candidate, r: Requirements, index: CatalogIndex) -> float:
+    """One candidate's score for the stated usage (the chain's, as _by_usage ranked it)."""
+    cost = plan_cost(c.plan, r.usage, usage_leaves(r.usage), requests_stated=r.requests_stated)
+    return score(c, r.strategy, index.scale, usage_price_score(cost, usage_scale(r.usage)))
 
 
 def capability_label(name: str) -> str:
