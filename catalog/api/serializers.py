@@ -291,6 +291,7 @@ class SelectionSerializer(serializers.Serializer):
 class PriceSerializer(serializers.Serializer):
     input_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million input tokens, exact.")
     output_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million output tokens, exact.")
+    price_card = PriceCardSerializer(allow_null=True, help_text="The whole price card then (null: none).")
     run = serializers.IntegerField(help_text="The sync run that set this price.")
     effective_at = serializers.DateTimeField()
 

@@ -28,8 +28,8 @@ from catalog.api.serializers import (
     SelectionSerializer,
 )
 from catalog.candidates import Requirements
-from catalog.cards import card_quote, quote_json
-from catalog.entries import row_card, shown_entry, without_provenance
+from catalog.cards import card_quote, effective_card, quote_json, shown_card
+from catalog.entries import row_card, shown_entry, text_decimal, without_provenance
 from catalog.models import LLMModel
 from catalog.pricing import Usage, UsageError
 from catalog.selection import select
@@ -147,10 +147,11 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: PriceHistorySerializer, **ERRORS})
     @action(detail=True, methods=["get"])
     def prices(self, request, pk=None):
-        """Every known (input, output) price per million tokens, newest first, with the run and time it took effect."""
+        """Every (input, output) price per million tokens and whole price card the model has had, newest first, with
+        the run and time each took effect."""
         row = self.get_object()
-        current = {name: row[name] for name in ("input_cost_per_mtok", "output_cost_per_mtok")}
-        history = price_history(row["id"], current)
+        current = {name: row[name] for name in ("input_cost_per_mtok", "output_cost_per_mtok", "price_card")}
+        history = [{**entry, "price_card": _card_then(entry)} for entry in price_history(row["id"], current)]
         return Response(PriceHistorySerializer({"model": row["model"], "prices": history}).data)
 
     def _card(self):
@@ -162,6 +163,14 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _stale_card(self):
         entry = self._snapshot_entry(snapshot_get())
         return entry["model"], entry["pricing"]["status"], entry_card(entry)
+
+
+def _card_then(entry: dict) -> dict | None:
+    """The whole card an entry of the price history stood for: its own card, else (before cards) its two prices."""
+    prices = [text_decimal(entry[name]) for name in ("input_cost_per_mtok", "output_cost_per_mtok")]
+    status = "known" if None not in prices else "unknown"
+    return shown_card(effective_card(entry["price_card"], pricing_status=status, input_per_mtok=prices[0],
+                                     output_per_mtok=prices[1]))  # fmt: skip
 
 
 def usage_from(data: dict) -> Usage | None:

@@ -7,8 +7,9 @@ import pytest
 
 from catalog.cards import effective_card, effective_card_json
 from catalog.pricing import card_to_json, legacy_card
+from modelsync.models import ModelChange
 from tests.catalog.cards_data import litellm_card_json, openrouter_card_json
-from tests.factories import LLMModelFactory
+from tests.factories import LLMModelFactory, SyncRunFactory
 
 pytestmark = pytest.mark.django_db
 GEMINI = "google/gemini-2.5-pro"
@@ -150,3 +151,25 @@ def test_selection_ranks_by_what_the_stated_usage_costs(reader, gemini):
 def test_selection_refuses_an_impossible_usage(reader, gemini):
     answer = reader.post("/api/v1/select/", {"input_tokens": 5, "cache_read_tokens": 6}, format="json")
     assert answer.status_code == 400 and "cache_read_tokens" in answer.json()["error"]["fields"]
+
+
+def test_prices_returns_whole_cards_over_time(reader, gemini):
+    new = gemini.price_card
+    old = {**new, "tiers": [], "prices": {**new["prices"], "cache_read": "0.00000031"}}
+    run_1, run_2 = SyncRunFactory(source=gemini.source), SyncRunFactory(source=gemini.source)
+    ModelChange.objects.create(run=run_1, llm_model=gemini, kind="created", changes={})
+    ModelChange.objects.create(run=run_2, llm_model=gemini, kind="updated", changes={"price_card": [old, new]})
+    prices = reader.get(f"/api/v1/models/{gemini.pk}/prices/").json()["prices"]
+    assert [entry["run"] for entry in prices] == [run_2.pk, run_1.pk]
+    now, then = prices[0]["price_card"], prices[1]["price_card"]
+    assert now["tiers"][0]["threshold"] == 200000 and now["prices"]["cache_read"]["per_mtok"] == "0.125"
+    assert then["tiers"] == [] and then["prices"]["cache_read"] == {"price": "0.00000031", "per_mtok": "0.31",
+                                                                    "provenance": "openrouter"}  # fmt: skip
+    assert prices[0]["input_cost_per_mtok"] == prices[1]["input_cost_per_mtok"] == "1.25"  # the existing fields stay
+
+
+def test_prices_before_cards_show_the_two_prices_as_the_card(reader):
+    model = LLMModelFactory(price_card={}, input_cost_per_mtok=Decimal("3"), output_cost_per_mtok=Decimal("15"))
+    ModelChange.objects.create(run=SyncRunFactory(source=model.source), llm_model=model, kind="created", changes={})
+    (entry,) = reader.get(f"/api/v1/models/{model.pk}/prices/").json()["prices"]
+    assert entry["price_card"]["prices"]["output"] == {"price": "0.000015", "per_mtok": "15", "provenance": "legacy"}
