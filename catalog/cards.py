@@ -157,3 +157,32 @@ def quote_json(result: Quote) -> dict[str, Any]:
         "complete": result.complete,
         "warnings": list(result.warnings),
     }
+
+
+def card_rows(shown: dict | None) -> list[dict[str, Any]]:
+    """A shown card (shown_card) as the rows of one readable table: where (base, a tier, a window, a service tier
+    and its tiers), unit, price, per Mtok, provenance and range."""
+    if not shown:
+        return []
+    rows = _rows("base", shown["prices"])
+    for tier in shown["tiers"]:
+        rows += _rows(_tier_label(tier), tier["prices"])
+    for window in shown["windows"]:
+        rows += _rows(f"window {window['label']}", window["prices"])
+    for name, service_tier in shown["service_tiers"].items():
+        rows += _rows(name, service_tier["prices"])
+        for tier in service_tier["tiers"]:
+            rows += _rows(f"{name}, {_tier_label(tier)}", tier["prices"])
+    return rows
+
+
+def _tier_label(tier: dict) -> str:
+    return f"prompt {'≥' if tier['inclusive'] else '>'} {tier['threshold']:,} tokens"
+
+
+def _rows(where: str, prices: dict[str, dict]) -> list[dict[str, Any]]:
+    return [
+        {"where": where, "unit": unit.replace("_", " "), "price": shown["price"], "per_mtok": shown["per_mtok"],
+         "provenance": shown.get("provenance", ""), "range": " - ".join(shown.get("range") or ())}
+        for unit, shown in prices.items()
+    ]  # fmt: skip

@@ -1,6 +1,7 @@
 """Issue #28, read side: the cost endpoint prices a full usage under the effective card, selection ranks by it, and
 the list and detail show the card. Cards come from the real captures (tests/catalog/cards_data.py)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -173,3 +174,14 @@ def test_prices_before_cards_show_the_two_prices_as_the_card(reader):
     ModelChange.objects.create(run=SyncRunFactory(source=model.source), llm_model=model, kind="created", changes={})
     (entry,) = reader.get(f"/api/v1/models/{model.pk}/prices/").json()["prices"]
     assert entry["price_card"]["prices"]["output"] == {"price": "0.000015", "per_mtok": "15", "provenance": "legacy"}
+
+
+def test_the_admin_model_page_shows_the_card_as_a_table(admin_client):
+    model = LLMModelFactory(price_card=litellm_card_json("claude-sonnet-4-5"))
+    page = admin_client.get(f"/admin/catalog/llmmodel/{model.pk}/change/").content.decode()
+    table = page.split('class="ms-price-card"', 1)[1].split("</table>", 1)[0]
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in table.split("<tr>")[2:]]
+    rows = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row] for row in cells]
+    assert ["base", "cache read", "0.0000003", "0.3", "litellm", "—"] in rows
+    assert ["batch", "output", "0.0000075", "7.5", "—", "—"] in rows
+    assert ["base", "web search", "0.01", "—", "litellm", "—"] in rows
