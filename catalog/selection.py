@@ -192,11 +192,11 @@ def _by_usage(index: CatalogIndex, eligible: list[Candidate], r: Requirements) -
         memo[plan] = usage_price_score(plan_cost(plan, usage, leaves, requests_stated=stated), per_blend)
         return memo[plan]
 
-    plans = [c.plan for c in eligible]
-    keys = [memo[plan] if plan in memo else priced(plan) for plan in plans]
-    if r.strategy == "balanced":
-        rests = map(index.balanced_rest.__getitem__, [c.id for c in eligible])
-        keys = [rest + BALANCED_PRICE_WEIGHT * key for rest, key in zip(rests, keys, strict=True)]
+    if r.strategy == "balanced":  # one pass over the candidates: each is touched once
+        rest, weight = index.balanced_rest, BALANCED_PRICE_WEIGHT
+        keys = [rest[c.id] + weight * (memo[p] if (p := c.plan) in memo else priced(p)) for c in eligible]
+    else:
+        keys = [memo[p] if (p := c.plan) in memo else priced(p) for c in eligible]
     order = sorted(range(len(eligible)), key=keys.__getitem__, reverse=True)
     return [eligible[i] for i in order]
 
