@@ -71,3 +71,11 @@ class QuoteSerializer(serializers.Serializer):
     service_tier = serializers.ChoiceField(choices=SERVICE_TIERS)
     complete = serializers.BooleanField(help_text="false: a unit used has no price; the warnings name it.")
     warnings = serializers.ListField(child=serializers.CharField())
+
+
+class CostSerializer(QuoteSerializer):
+    model = serializers.CharField()
+    usage = serializers.DictField(help_text="The usage priced, defaults filled in.")
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    currency = serializers.CharField()

@@ -11,7 +11,11 @@ from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.api.price_serializers import CompactPriceCardSerializer, PriceCardSerializer, QuoteSerializer
+from catalog.api.price_serializers import (
+    CompactPriceCardSerializer,
+    PriceCardSerializer,
+    QuoteSerializer,
+)
 from catalog.candidates import NOT_CALLABLE, STRATEGIES
 from catalog.entries import detail_entry, llm_model_entry
 from catalog.models import LLMModel
@@ -211,14 +215,6 @@ class CostQuerySerializer(StrictSerializer):
         if repeated := sorted(name for name, values in query.lists() if len(values) > 1):
             raise serializers.ValidationError({name: ["Give this parameter once."] for name in repeated[:20]})
         return cls(data=query.dict())
-
-
-class CostSerializer(QuoteSerializer):
-    model = serializers.CharField()
-    usage = serializers.DictField(help_text="The usage priced, defaults filled in.")
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    currency = serializers.CharField()
 
 
 class SelectionRequestSerializer(StrictSerializer):

@@ -17,10 +17,10 @@ from catalog.api.filters import LLMModelFilter, ShownValueOrdering
 from catalog.api.offline import entries_filtered
 from catalog.api.pagination import CatalogPagination
 from catalog.api.permissions import CatalogReader
+from catalog.api.price_serializers import CostSerializer
 from catalog.api.serializers import (
     USAGE_FIELDS,
     CostQuerySerializer,
-    CostSerializer,
     LLMModelDetailSerializer,
     LLMModelSerializer,
     PriceHistorySerializer,
