@@ -15,6 +15,7 @@ from catalog.admin_forms import (
     RecommendedFilter,
     SafetyScoreForm,
 )
+from catalog.cards import card_rows
 from catalog.entries import STAFF_SHOWN, decimal_text, detail_entry
 from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
 from catalog.services import links_curate, llm_model_curate, llm_models_override
@@ -109,11 +110,13 @@ class LLMModelAdmin(admin.ModelAdmin):
         *LIFECYCLE_FIELDS,
         "first_seen_at",
         "popularity",
+        "price_card_table",
         "change_history",
     )
     fieldsets = (
         (None, {"fields": ("source", "external_id", "model", "is_active", "deactivated_at")}),
         ("Staff overrides (a sync never changes these)", {"fields": ("synced_vs_override", *STAFF_FIELDS)}),
+        ("Price card", {"fields": ("price_card_table",)}),
         ("Synced from upstream", {"fields": SHOWN_SYNCED_FIELDS, "classes": ("collapse",)}),
         ("Lifecycle", {"fields": ("first_seen_at", "last_seen_at", "consecutive_misses", "popularity")}),
         ("Change history", {"fields": ("change_history",)}),
@@ -164,6 +167,12 @@ class LLMModelAdmin(admin.ModelAdmin):
             for name, override in OVERRIDDEN.items()
         ]  # fmt: skip
         return render_to_string("admin/catalog/llmmodel/synced_vs_override.html", {"rows": rows})
+
+    @admin.display(description="Every price, as the API shows it (linked over the source's own)")
+    def price_card_table(self, obj: LLMModel):
+        row = LLMModel.objects.filter(pk=obj.pk).with_effective_values().entry_rows(*DETAIL_EXTRA).first()
+        rows = card_rows(detail_entry(row)["price_card"]) if row else []
+        return render_to_string("admin/catalog/llmmodel/price_card.html", {"rows": rows})
 
     @admin.display(description="Changes made by syncs (newest first)")
     def change_history(self, obj: LLMModel):

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from catalog.estimates import CostPlan, cost_plan
+from catalog.pricing import PriceCard, Usage
+
 STRATEGIES = ("balanced", "cheapest", "most_capable", "largest_context", "popular")
 CAPABILITIES = (
     "vision", "function_calling", "parallel_function_calling", "json_schema", "reasoning", "prompt_caching",
@@ -44,6 +47,8 @@ class Candidate:
     linked: tuple[tuple[str, str], ...] = ()  # (field, source) of the facts a linked record supplied
     callable: bool = True
     not_callable_reason: str | None = None  # a NOT_CALLABLE key when not callable
+    card: PriceCard | None = field(default=None, repr=False, compare=False)  # the effective card, parsed once
+    plan: CostPlan | None = field(init=False, repr=False, compare=False)
     mask: int = field(init=False, repr=False, compare=False)
     context: int = field(init=False, repr=False, compare=False)
     output: int = field(init=False, repr=False, compare=False)
@@ -59,6 +64,7 @@ class Candidate:
             "input_cap": _cap_price(self.pricing_status, self.input_cost),
             "output_cap": _cap_price(self.pricing_status, self.output_cost),
             "safety": _NO_SAFETY if self.safety_score is None else self.safety_score,
+            "plan": cost_plan(self.card),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -96,6 +102,8 @@ class Requirements:
     strategy: str = "balanced"
     fallbacks: int = 3
     callable_only: bool = True  # False: models that cannot be called are candidates too (their reasons say so)
+    usage: Usage | None = None  # the stated usage: cheapest and balanced then rank by what it costs
+    requests_stated: bool = False  # whether usage.requests was sent (else it bills only where a card prices it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from catalog.cards import compact_card, effective_card, shown_card
+from catalog.pricing import PriceCard, card_to_json
+
 MTOK = Decimal(1_000_000)  # prices are USD per million tokens
 
 
@@ -36,9 +39,17 @@ def entry_pricing(entry: dict) -> dict:
             "output_per_mtok": text_decimal(pricing["output_per_mtok"])}  # fmt: skip
 
 
+SNAPSHOT_ONLY = ("card",)  # the snapshot's own copy of the effective card JSON (candidates and stale costs read it)
+
+
 def without_provenance(entry: dict) -> dict:
     """A snapshot entry as the list shows it by default (the snapshot keeps provenance for selection reasons)."""
-    return {name: value for name, value in entry.items() if name != "provenance"}
+    return {name: value for name, value in entry.items() if name != "provenance" and name not in SNAPSHOT_ONLY}
+
+
+def shown_entry(entry: dict) -> dict:
+    """A snapshot entry as the API shows it with provenance (without the snapshot's own card JSON)."""
+    return {name: value for name, value in entry.items() if name not in SNAPSHOT_ONLY}
 
 
 # Facts a staff override replaces here (the others are annotated by with_effective_values), by override column.
@@ -86,11 +97,23 @@ def _price_text(value: Decimal | str | None) -> str | None:
     return value if isinstance(value, str) else decimal_text(value)  # a linked price is stored as its text
 
 
-def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
+def row_card(row: dict) -> PriceCard | None:
+    """The effective card of a row (catalog.cards) after a linked record's facts are merged in (llm_model_entry)."""
+    return effective_card(
+        row.get("price_card"),
+        pricing_status=row["pricing_status"],
+        input_per_mtok=text_decimal(_price_text(row["input_cost_per_mtok"])),
+        output_per_mtok=text_decimal(_price_text(row["output_cost_per_mtok"])),
+        source=row["source__name"],
+    )
+
+
+def llm_model_entry(row: dict, *, provenance: bool = False, card: bool = False, full_card: bool = False) -> dict:
     """The catalog entry as the API shows it, from a row of LLMModel.objects.with_effective_values().entry_rows()
     (hand-built: this runs for every row of every list page). A fact the row's source leaves empty shows the
     value of a linked record (row["enrichment"], kept by modelsync.linking.refresh); with `provenance`, where each
-    came from."""
+    came from. The price card shows compact (base prices per unit), or whole with `full_card`; with `card`, the
+    effective card's JSON is kept under "card" too (the snapshot's candidates read it)."""
     last_seen, source_seen = row["last_seen_at"], row["source__last_success_at"]
     if row["is_active"] and source_seen and source_seen > last_seen:
         last_seen = source_seen  # an unchanged row is not rewritten, but it was seen
@@ -114,6 +137,7 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
             "input_per_mtok": _price_text(row["input_cost_per_mtok"]),
             "output_per_mtok": _price_text(row["output_cost_per_mtok"]),
         },
+        "price_card": None,
         "is_free": row["is_free"],
         "requires_api_key": row["requires_api_key"],
         "api_key_available": row["api_key_available"],
@@ -126,6 +150,10 @@ def llm_model_entry(row: dict, *, provenance: bool = False) -> dict:
         "last_seen_at": last_seen.isoformat(),
         "deactivated_at": row["deactivated_at"].isoformat() if row["deactivated_at"] else None,
     }
+    effective = row_card(row)
+    entry["price_card"] = (shown_card if full_card else compact_card)(effective)
+    if card:
+        entry["card"] = None if effective is None else card_to_json(effective)
     if provenance:
         entry["provenance"] = entry_provenance(row, linked)
     return entry
@@ -146,7 +174,8 @@ def entry_provenance(row: dict, linked: dict) -> dict[str, str]:
     """Where each shown field came from: `source` (the row's own), `linked:<source>` or `staff`."""
     said = dict.fromkeys(PROVENANCE_FIELDS, "source")
     for name, fact in linked.items():
-        shown = "pricing" if name in ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok") else name
+        priced = name in ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok", "price_card")
+        shown = "pricing" if priced else name
         said[shown] = f"linked:{fact['from']}"
     for name, override in STAFF_SHOWN.items():
         if row[override] not in (None, ""):
@@ -166,6 +195,6 @@ def _description(row: dict) -> tuple[str, str]:
 
 def detail_entry(row: dict) -> dict:
     """The entry with its description and full provenance, from entry_rows("details", "staff_description")."""
-    entry = llm_model_entry(row, provenance=True)
+    entry = llm_model_entry(row, provenance=True, full_card=True)
     entry["description"], entry["provenance"]["description"] = _description(row)
     return entry

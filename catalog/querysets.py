@@ -9,7 +9,8 @@ PRICE = DecimalField(max_digits=20, decimal_places=9)
 # What catalog.entries.llm_model_entry() reads, besides the effective values below.
 ENTRY_FIELDS = (
     "id", "model", "provider", "category", "capabilities", "context_window", "max_output_tokens", "pricing_status",
-    "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "requires_api_key", "api_key_available", "is_active",
+    "input_cost_per_mtok", "output_cost_per_mtok", "price_card", "is_free", "requires_api_key", "api_key_available",
+    "is_active",
     "popularity", "first_seen_at", "last_seen_at", "deactivated_at", "source__name", "source__last_success_at",
     "source__kind", "source__base_url", "source__is_callable", "source__api_key_env",
     "enrichment", "staff_display_name", "staff_tags", "staff_is_recommended", "staff_safety_score",

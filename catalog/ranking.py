@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from catalog.candidates import CAPABILITIES, STRATEGIES, Candidate
 
+BALANCED_PRICE_WEIGHT = 0.25
+
 
 class _Scale:
     """Catalog-wide maxima, so a model's score is the same in every request against one catalog version."""
@@ -32,6 +34,7 @@ class CatalogIndex:
     callable_ordered: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)
     callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
     not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
+    balanced_rest: dict[int, float] = field(default_factory=dict)  # id -> the balanced score but its price part
 
 
 def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
@@ -50,8 +53,9 @@ def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
     only_callable = {key: tuple(c for c in pool if c.callable) for key, pool in ordered.items()}
     only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
     not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
+    rest = {c.id: score(c, "balanced", scale, 0.0) for c in candidates}
     return CatalogIndex(
-        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable
+        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable, rest
     )
 
 
@@ -60,17 +64,31 @@ def _price_score(c: Candidate) -> float:
     return 0.0 if cost is None else 1.0 / (1.0 + float(cost))
 
 
-def score(c: Candidate, strategy: str, scale: _Scale) -> float:
-    """How well `c` fits the strategy, 0..1 (higher is better)."""
+def usage_price_score(cost: float | None, scale: float) -> float:
+    """The price score of a request's cost (catalog.estimates.usage_scale turns it into a per-Mtok blend)."""
+    return 0.0 if cost is None else 1.0 / (1.0 + cost * scale)
+
+
+def score(c: Candidate, strategy: str, scale: _Scale, price_score: float | None = None) -> float:
+    """How well `c` fits the strategy, 0..1 (higher is better); `price_score` replaces the flat prices' (the score
+    of a stated usage's cost)."""
+    if price_score is None:
+        price_score = _price_score(c)
     capability = len(c.capabilities) / len(CAPABILITIES)
     context = c.context / scale.context
     popularity = c.popularity / scale.popularity
     if strategy == "cheapest":
-        return _price_score(c)
+        return price_score
     if strategy == "largest_context":
         return context
     if strategy == "most_capable":
         return 0.6 * capability + 0.2 * context + 0.2 * c.output / scale.output
     if strategy == "popular":
         return 0.9 * popularity + 0.1 * c.is_recommended
-    return 0.35 * capability + 0.25 * _price_score(c) + 0.2 * context + 0.1 * c.is_recommended + 0.1 * popularity
+    return (
+        0.35 * capability
+        + BALANCED_PRICE_WEIGHT * price_score
+        + 0.2 * context
+        + 0.1 * c.is_recommended
+        + 0.1 * popularity
+    )

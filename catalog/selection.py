@@ -18,8 +18,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from catalog.candidates import CAPABILITY_BITS, NOT_CALLABLE, Candidate, Ranked, Requirements, Selection
+from catalog.cards import card_quote
 from catalog.entries import decimal_text
-from catalog.ranking import CatalogIndex, score
+from catalog.estimates import plan_cost, usage_leaves, usage_scale
+from catalog.pricing import per_mtok
+from catalog.ranking import BALANCED_PRICE_WEIGHT, CatalogIndex, score, usage_price_score
+
+USAGE_STRATEGIES = ("cheapest", "balanced")  # ranked by what the stated usage costs when a usage is stated
 
 
 def rejection(c: Candidate, r: Requirements) -> str | None:
@@ -121,7 +126,10 @@ def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...
     if c.pricing_status == "free":
         said.append(told("free", "pricing"))
     elif c.blended_cost is not None:
-        prices = f"${decimal_text(c.input_cost)} in / ${decimal_text(c.output_cost)} out per Mtok"
+        shown = per_mtok(c.card) if c.card is not None else (c.input_cost, c.output_cost)
+        if None in shown:
+            shown = (c.input_cost, c.output_cost)
+        prices = f"${decimal_text(shown[0])} in / ${decimal_text(shown[1])} out per Mtok"
         said.append(told(prices, "pricing"))
     else:
         said.append(f"price {c.pricing_status}")
@@ -131,18 +139,36 @@ def reasons(c: Candidate, r: Requirements, *, preferred: bool) -> tuple[str, ...
         said.append(f"{len(c.capabilities)} capabilities")
     if r.strategy == "popular":
         said.append(f"popularity {c.popularity}")
+    if r.usage is not None and c.card is not None:
+        said.append(_usage_reason(c, r))
     if c.is_recommended:
         said.append("recommended")
     return tuple(said)
 
 
+def _usage_reason(c: Candidate, r: Requirements) -> str:
+    result = card_quote(c.card, r.usage, requests_stated=r.requests_stated)
+    said = f"${decimal_text(result.total_cost)} for the stated usage"
+    if result.tier is not None:
+        said += f" (prompt above {result.tier:,} tokens: long-context prices)"
+    if result.service_tier != "standard":
+        said += f", {result.service_tier} prices"
+    if not result.complete:
+        said += ", incomplete: " + "; ".join(result.warnings)
+    return said
+
+
 def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     """The best eligible model and up to `requirements.fallbacks` more; `selected` is None when nothing fits."""
     eligible, rejections = _eligible(index, requirements)
+    by_usage = requirements.usage is not None and requirements.strategy in USAGE_STRATEGIES
+    if by_usage:
+        eligible = _by_usage(index, eligible, requirements)
     chain = _chain(eligible, requirements)
     preferred = set(requirements.preferred)
     ranked = [
-        Ranked(c, round(score(c, requirements.strategy, index.scale), 6),
+        Ranked(c, round(_usage_score(c, requirements, index) if by_usage else score(c, requirements.strategy,
+                                                                                          index.scale), 6),
                reasons(c, requirements, preferred=c.model in preferred))
         for c in chain
     ]  # fmt: skip
@@ -153,6 +179,32 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     elif requirements.callable_only is False and ranked and not all(c.callable for c in chain):
         selection.reasons = ("callable_only is false: models that cannot be called are offered; each says why",)
     return selection
+
+
+def _by_usage(index: CatalogIndex, eligible: list[Candidate], r: Requirements) -> list[Candidate]:
+    """The eligible candidates best-first by the score of what the stated usage costs on each (ties keep the flat
+    order: the sort is stable). Each distinct cost plan is priced once per request (equal plans are one object)."""
+    usage, stated = r.usage, r.requests_stated
+    leaves, per_blend = usage_leaves(usage), usage_scale(usage)
+    memo: dict = {}
+
+    def priced(plan) -> float:
+        memo[plan] = usage_price_score(plan_cost(plan, usage, leaves, requests_stated=stated), per_blend)
+        return memo[plan]
+
+    if r.strategy == "balanced":  # one pass over the candidates: each is touched once
+        rest, weight = index.balanced_rest, BALANCED_PRICE_WEIGHT
+        keys = [rest[c.id] + weight * (memo[p] if (p := c.plan) in memo else priced(p)) for c in eligible]
+    else:
+        keys = [memo[p] if (p := c.plan) in memo else priced(p) for c in eligible]
+    order = sorted(range(len(eligible)), key=keys.__getitem__, reverse=True)
+    return [eligible[i] for i in order]
+
+
+def _usage_score(c: Candidate, r: Requirements, index: CatalogIndex) -> float:
+    """One candidate's score for the stated usage (the chain's, as _by_usage ranked it)."""
+    cost = plan_cost(c.plan, r.usage, usage_leaves(r.usage), requests_stated=r.requests_stated)
+    return score(c, r.strategy, index.scale, usage_price_score(cost, usage_scale(r.usage)))
 
 
 def capability_label(name: str) -> str:

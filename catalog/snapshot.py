@@ -21,9 +21,11 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from catalog.candidates import Candidate
+from catalog.cards import compact_card, effective_card
 from catalog.entries import decimal_text, entry_callability, llm_model_entry, text_decimal
 from catalog.metrics import snapshot_built_now
 from catalog.models import LLMModel
+from catalog.pricing import PriceCard, card_to_json
 from catalog.ranking import CatalogIndex, build_index
 from catalog.version import catalog_version_get
 from modelsync.adapters import adapter_for
@@ -49,8 +51,22 @@ _current: Snapshot | None = None
 _offline: Snapshot | None = None
 
 
+def entry_card(entry: dict) -> PriceCard | None:
+    """The effective card of a snapshot entry: the card JSON the snapshot kept, else (an entry saved before cards)
+    the base card of its two per-Mtok prices when they are known or free."""
+    pricing = entry["pricing"]
+    return effective_card(
+        entry.get("card"),
+        pricing_status=pricing["status"],
+        input_per_mtok=text_decimal(pricing["input_per_mtok"]),
+        output_per_mtok=text_decimal(pricing["output_per_mtok"]),
+        source=entry["source"],
+    )
+
+
 def candidate_from_entry(entry: dict) -> Candidate:
-    """The selection view of one API entry (so a snapshot read back from disk selects exactly alike)."""
+    """The selection view of one API entry (so a snapshot read back from disk selects exactly alike); the card is
+    parsed here, once per snapshot, never per request."""
     pricing = entry["pricing"]
     can_call, why_not = entry_callability(entry)
     return Candidate(
@@ -71,6 +87,7 @@ def candidate_from_entry(entry: dict) -> Candidate:
         linked=_linked(entry.get("provenance", {})),
         callable=can_call,
         not_callable_reason=why_not,
+        card=entry_card(entry),
     )
 
 
@@ -93,7 +110,7 @@ def snapshot_from_entries(entries: list[dict], *, version: int, stale: bool = Fa
 
 def _build(version: int) -> Snapshot:
     rows = LLMModel.objects.visible().callable().with_effective_values().order_by("id").entry_rows()
-    entries = [llm_model_entry(row, provenance=True) for row in rows.iterator(chunk_size=2000)]
+    entries = [llm_model_entry(row, provenance=True, card=True) for row in rows.iterator(chunk_size=2000)]
     snapshot = snapshot_from_entries(entries, version=version)
     _save(version, entries)
     snapshot_built_now()
@@ -167,7 +184,7 @@ def _static() -> Snapshot:
 
 
 def _static_entry(id_: int, record, seen_at: str) -> dict:
-    return {
+    entry = {
         "id": id_, "source": "static", "model": record.model, "provider": record.provider,
         "display_name": record.display_name, "category": record.category, "tags": list(record.tags),
         "capabilities": list(record.capabilities), "context_window": record.context_window,
@@ -180,6 +197,10 @@ def _static_entry(id_: int, record, seen_at: str) -> dict:
         "popularity": 0, "safety_score": decimal_text(record.safety_score), "first_seen_at": seen_at,
         "last_seen_at": seen_at, "deactivated_at": None,
     }  # fmt: skip
+    card = entry_card(entry)
+    entry["price_card"] = compact_card(card)
+    entry["card"] = None if card is None else card_to_json(card)
+    return entry
 
 
 def snapshot_reset() -> None:

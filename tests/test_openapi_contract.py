@@ -62,7 +62,7 @@ def test_picker_selection_body_uses_declared_fields():
     declared = set(schema["components"]["schemas"][name]["properties"])
     block = PICKER.split("const SELECT_FIELDS = {", 1)[1].split("};", 1)[0]
     sent = set(re.findall(r"(\w+): \"", block))
-    assert len(sent) == 16 and sent <= declared
+    assert len(sent) == 18 and sent <= declared
 
 
 def test_picker_reads_only_declared_response_fields():

@@ -11,9 +11,15 @@ from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.api.price_serializers import (
+    CompactPriceCardSerializer,
+    PriceCardSerializer,
+    QuoteSerializer,
+)
 from catalog.candidates import NOT_CALLABLE, STRATEGIES
 from catalog.entries import detail_entry, llm_model_entry
 from catalog.models import LLMModel
+from catalog.pricing import SERVICE_TIERS
 
 MAX_TOKENS = 10**9
 DECIMAL_TEXT = re.compile(r"^\d{1,11}(\.\d{1,9})?$")
@@ -41,6 +47,7 @@ class LLMModelSerializer(serializers.Serializer):
     context_window = serializers.IntegerField(allow_null=True)
     max_output_tokens = serializers.IntegerField(allow_null=True)
     pricing = PricingSerializer()
+    price_card = CompactPriceCardSerializer(allow_null=True, help_text="null: no price a cost can be computed from.")
     is_free = serializers.BooleanField()
     requires_api_key = serializers.BooleanField()
     api_key_available = serializers.BooleanField()
@@ -84,6 +91,7 @@ class LinkSerializer(serializers.Serializer):
 
 
 class LLMModelDetailSerializer(LLMModelSerializer):
+    price_card = PriceCardSerializer(allow_null=True, help_text="The whole effective card; null: none.")
     description = serializers.CharField(help_text="The staff's description, else the source's, else a linked one.")
     links = LinkSerializer(many=True)
     recent_changes = ModelChangeEntrySerializer(many=True)
@@ -176,9 +184,30 @@ def _per_mtok(**kwargs):
     return DecimalTextField(max_digits=20, decimal_places=9, min_value=Decimal(0), **kwargs)
 
 
+USAGE_COUNTS = (
+    "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+    "reasoning_tokens", "input_audio_tokens", "output_audio_tokens", "input_images", "output_images", "web_searches",
+)  # fmt: skip
+USAGE_FIELDS = (*USAGE_COUNTS, "requests", "service_tier", "at")
+
+
 class CostQuerySerializer(StrictSerializer):
-    input_tokens = _tokens(default=0)
-    output_tokens = _tokens(default=0)
+    """A request's usage, in the names of issue #28 (catalog.pricing.Usage checks parts against wholes)."""
+
+    input_tokens = _tokens(default=0, help_text="The whole prompt: cached, cache-written and audio tokens included.")
+    output_tokens = _tokens(default=0, help_text="The whole completion: reasoning and audio tokens included.")
+    cache_read_tokens = _tokens(default=0)
+    cache_write_tokens = _tokens(default=0, help_text="Written to a 5-minute cache.")
+    cache_write_1h_tokens = _tokens(default=0, help_text="Written to a 1-hour cache.")
+    reasoning_tokens = _tokens(default=0)
+    input_audio_tokens = _tokens(default=0)
+    output_audio_tokens = _tokens(default=0)
+    input_images = _tokens(default=0)
+    output_images = _tokens(default=0)
+    web_searches = _tokens(default=0)
+    requests = _tokens(default=1)
+    service_tier = serializers.ChoiceField(choices=SERVICE_TIERS, default="standard")
+    at = serializers.DateTimeField(required=False, help_text="When the request runs (ISO-8601); default now.")
 
     @classmethod
     def from_query(cls, query) -> CostQuerySerializer:
@@ -186,16 +215,6 @@ class CostQuerySerializer(StrictSerializer):
         if repeated := sorted(name for name, values in query.lists() if len(values) > 1):
             raise serializers.ValidationError({name: ["Give this parameter once."] for name in repeated[:20]})
         return cls(data=query.dict())
-
-
-class CostSerializer(serializers.Serializer):
-    model = serializers.CharField()
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    input_cost = serializers.CharField()
-    output_cost = serializers.CharField()
-    total_cost = serializers.CharField()
-    currency = serializers.CharField()
 
 
 class SelectionRequestSerializer(StrictSerializer):
@@ -219,6 +238,18 @@ class SelectionRequestSerializer(StrictSerializer):
     fallbacks = WholeNumberField(min_value=0, max_value=10, default=3)
     input_tokens = _whole(required=False)
     output_tokens = _whole(required=False)
+    cache_read_tokens = _whole(required=False)
+    cache_write_tokens = _whole(required=False)
+    cache_write_1h_tokens = _whole(required=False)
+    reasoning_tokens = _whole(required=False)
+    input_audio_tokens = _whole(required=False)
+    output_audio_tokens = _whole(required=False)
+    input_images = _whole(required=False)
+    output_images = _whole(required=False)
+    web_searches = _whole(required=False)
+    requests = _whole(required=False)
+    service_tier = serializers.ChoiceField(choices=SERVICE_TIERS, required=False)
+    at = serializers.DateTimeField(required=False)
     callable_only = FlagField(
         required=False,
         default=True,
@@ -227,10 +258,8 @@ class SelectionRequestSerializer(StrictSerializer):
     )
 
 
-class EstimatedCostSerializer(serializers.Serializer):
-    input_cost = serializers.CharField()
-    output_cost = serializers.CharField()
-    total_cost = serializers.CharField()
+class EstimatedCostSerializer(QuoteSerializer):
+    """The stated usage's quote on this model (the cost endpoint's calculator)."""
 
 
 class RankedModelSerializer(LLMModelSerializer):
@@ -258,6 +287,7 @@ class SelectionSerializer(serializers.Serializer):
 class PriceSerializer(serializers.Serializer):
     input_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million input tokens, exact.")
     output_cost_per_mtok = serializers.CharField(allow_null=True, help_text="USD per million output tokens, exact.")
+    price_card = PriceCardSerializer(allow_null=True, help_text="The whole price card then (null: none).")
     run = serializers.IntegerField(help_text="The sync run that set this price.")
     effective_at = serializers.DateTimeField()
 

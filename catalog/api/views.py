@@ -7,7 +7,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,9 +17,10 @@ from catalog.api.filters import LLMModelFilter, ShownValueOrdering
 from catalog.api.offline import entries_filtered
 from catalog.api.pagination import CatalogPagination
 from catalog.api.permissions import CatalogReader
+from catalog.api.price_serializers import CostSerializer
 from catalog.api.serializers import (
+    USAGE_FIELDS,
     CostQuerySerializer,
-    CostSerializer,
     LLMModelDetailSerializer,
     LLMModelSerializer,
     PriceHistorySerializer,
@@ -27,11 +28,12 @@ from catalog.api.serializers import (
     SelectionSerializer,
 )
 from catalog.candidates import Requirements
-from catalog.costs import PricingUnavailable, cost_quote
-from catalog.entries import entry_pricing, without_provenance
+from catalog.cards import card_quote, effective_card, quote_json, shown_card
+from catalog.entries import row_card, shown_entry, text_decimal, without_provenance
 from catalog.models import LLMModel
+from catalog.pricing import Usage, UsageError
 from catalog.selection import select
-from catalog.snapshot import snapshot_get
+from catalog.snapshot import entry_card, snapshot_get
 from catalog.usage import selection_served
 from modelsync.changes.history import price_history
 
@@ -101,7 +103,7 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     def _stale(self, request):
         """The database is down: answer from the last good snapshot, marked stale (no ETag: it is not the catalog)."""
         snapshot = snapshot_get()
-        shown = without_provenance if not self.get_serializer_context()["provenance"] else dict
+        shown = without_provenance if not self.get_serializer_context()["provenance"] else shown_entry
         if self.action == "retrieve":
             return Response({**shown(self._snapshot_entry(snapshot)), "stale": True}, headers=STALE)
         entries = [shown(entry) for entry in entries_filtered(snapshot.entries, request.query_params)]
@@ -119,44 +121,71 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"])
     def cost(self, request, pk=None):
-        """Exact USD cost of the given tokens; a 422 when the model's pricing is unknown or variable."""
-        # With the database down the price comes from the last good snapshot, and the answer says so as the list's.
+        """Exact USD cost of a request's usage under the model's price card; a 422 when no cost can be promised."""
+        # With the database down the card comes from the last good snapshot, and the answer says so as the list's.
         query = CostQuerySerializer.from_query(request.query_params)
         query.is_valid(raise_exception=True)
+        usage = usage_from(query.validated_data)
         try:
-            model, pricing = self._pricing()
+            model, status_, card = self._card()
             stale = False
         except DatabaseError:
-            model, pricing = self._stale_pricing()
+            model, status_, card = self._stale_card()
             stale = True
-        try:
-            quote = cost_quote(**pricing, **query.validated_data)
-        except PricingUnavailable as exc:
+        if card is None:
+            unavailable = PricingUnavailableError(f"pricing is {status_}: no cost can be estimated")
             if not stale:
-                raise PricingUnavailableError(str(exc)) from None
-            refused = self.handle_exception(PricingUnavailableError(str(exc)))  # the one error shape, and stale
+                raise unavailable
+            refused = self.handle_exception(unavailable)  # the one error shape, and stale
             refused[STALE_HEADER] = "1"
             return refused
-        body = {"model": model, **query.validated_data, **quote, "currency": "USD"}
+        result = card_quote(card, usage, requests_stated="requests" in request.query_params)
+        body = {"model": model, "usage": usage_json(usage), "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens, **quote_json(result), "currency": "USD"}  # fmt: skip
         return Response({**body, "stale": True}, headers=STALE) if stale else Response(body)
 
     @extend_schema(responses={200: PriceHistorySerializer, **ERRORS})
     @action(detail=True, methods=["get"])
     def prices(self, request, pk=None):
-        """Every known (input, output) price per million tokens, newest first, with the run and time it took effect."""
+        """Every (input, output) price per million tokens and whole price card the model has had, newest first, with
+        the run and time each took effect."""
         row = self.get_object()
-        current = {name: row[name] for name in ("input_cost_per_mtok", "output_cost_per_mtok")}
-        history = price_history(row["id"], current)
+        current = {name: row[name] for name in ("input_cost_per_mtok", "output_cost_per_mtok", "price_card")}
+        history = [{**entry, "price_card": _card_then(entry)} for entry in price_history(row["id"], current)]
         return Response(PriceHistorySerializer({"model": row["model"], "prices": history}).data)
 
-    def _pricing(self) -> tuple[str, dict]:
+    def _card(self):
         row = self.get_object()
-        return row["model"], {"pricing_status": row["pricing_status"], "input_per_mtok": row["input_cost_per_mtok"],
-                              "output_per_mtok": row["output_cost_per_mtok"]}  # fmt: skip
+        linked = {name: fact["value"] for name, fact in (row["enrichment"] or {}).items()}
+        merged = {**row, **linked}  # the effective card and price (catalog.entries.llm_model_entry merges alike)
+        return row["model"], merged["pricing_status"], row_card(merged)
 
-    def _stale_pricing(self) -> tuple[str, dict]:
+    def _stale_card(self):
         entry = self._snapshot_entry(snapshot_get())
-        return entry["model"], entry_pricing(entry)
+        return entry["model"], entry["pricing"]["status"], entry_card(entry)
+
+
+def _card_then(entry: dict) -> dict | None:
+    """The whole card an entry of the price history stood for: its own card, else (before cards) its two prices."""
+    prices = [text_decimal(entry[name]) for name in ("input_cost_per_mtok", "output_cost_per_mtok")]
+    status = "known" if None not in prices else "unknown"
+    return shown_card(effective_card(entry["price_card"], pricing_status=status, input_per_mtok=prices[0],
+                                     output_per_mtok=prices[1]))  # fmt: skip
+
+
+def usage_from(data: dict) -> Usage | None:
+    """The validated usage fields as a Usage (None when none was given); a UsageError is a 400 naming its field."""
+    given = {name: data[name] for name in USAGE_FIELDS if name in data}
+    if not given:
+        return None
+    try:
+        return Usage(**given)
+    except UsageError as error:
+        raise ValidationError({error.field: [error.message]}) from None
+
+
+def usage_json(usage: Usage) -> dict:
+    return {name: getattr(usage, name) for name in USAGE_FIELDS if name != "at"} | {"at": usage.at.isoformat()}
 
 
 def requirements_from(data: dict) -> Requirements:
@@ -171,6 +200,8 @@ def requirements_from(data: dict) -> Requirements:
         strategy=data["strategy"],
         fallbacks=data["fallbacks"],
         callable_only=data["callable_only"],
+        usage=usage_from(data),
+        requests_stated="requests" in data,
     )
 
 
@@ -185,13 +216,13 @@ class SelectView(APIView):
         body = SelectionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         snapshot = snapshot_get()
-        result = select(snapshot.index, requirements_from(body.validated_data))
-        tokens = {k: body.validated_data[k] for k in ("input_tokens", "output_tokens") if k in body.validated_data}
+        wanted = requirements_from(body.validated_data)
+        result = select(snapshot.index, wanted)
         if result.selected and snapshot.origin != "static":  # static ids are not database ids
             selection_served(result.selected.candidate.id)
         data = {
-            "selected": _ranked_entry(snapshot, result.selected, tokens) if result.selected else None,
-            "fallbacks": [_ranked_entry(snapshot, ranked, tokens) for ranked in result.fallbacks],
+            "selected": _ranked_entry(snapshot, result.selected, wanted) if result.selected else None,
+            "fallbacks": [_ranked_entry(snapshot, ranked, wanted) for ranked in result.fallbacks],
             "eligible": result.eligible,
             "considered": result.considered,
             "rejections": result.rejections,
@@ -203,20 +234,10 @@ class SelectView(APIView):
         return Response(data, headers=STALE if snapshot.stale else {})
 
 
-def _ranked_entry(snapshot, ranked, tokens: dict) -> dict:
+def _ranked_entry(snapshot, ranked, wanted: Requirements) -> dict:
     entry = without_provenance(snapshot.entries[ranked.candidate.id])  # the reasons say what was linked
-    return {**entry, "score": ranked.score, "reasons": list(ranked.reasons), "estimated_cost": _estimate(entry, tokens)}
-
-
-def _estimate(entry: dict, tokens: dict) -> dict | None:
-    """The cost of the given tokens on this model; None without tokens or when its price is not known."""
-    if not tokens:
-        return None
-    try:
-        return cost_quote(
-            **entry_pricing(entry),
-            input_tokens=tokens.get("input_tokens", 0),
-            output_tokens=tokens.get("output_tokens", 0),
-        )
-    except PricingUnavailable:
-        return None
+    card, usage = ranked.candidate.card, wanted.usage  # the card was parsed when the snapshot was built
+    estimate = None
+    if usage is not None and card is not None:
+        estimate = quote_json(card_quote(card, usage, requests_stated=wanted.requests_stated))
+    return {**entry, "score": ranked.score, "reasons": list(ranked.reasons), "estimated_cost": estimate}

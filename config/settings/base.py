@@ -320,5 +320,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PricingStatusEnum": "catalog.models.LLMModel.PricingStatus",
         "SyncRunStatusEnum": "modelsync.models.SyncRun.Status",
+        "ServiceTierEnum": "catalog.pricing.SERVICE_TIERS",
     },
 }

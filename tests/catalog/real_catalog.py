@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from catalog.candidates import Candidate
+from catalog.pricing import card_from_openrouter
 from modelsync.adapters.base import SourceConfig
 from modelsync.adapters.openrouter import parse_models
 from modelsync.sync.records import ModelRecord
@@ -20,6 +21,12 @@ def openrouter_records() -> tuple[ModelRecord, ...]:
     """The 421 models of the real snapshot, parsed by the production parser."""
     config = SourceConfig(name="openrouter", kind="openrouter", base_url="https://openrouter.ai/api/v1")
     return tuple(parse_models(json.loads(PAYLOAD.read_text()), config).records)
+
+
+@cache
+def openrouter_cards() -> dict:
+    """Each model's price card as the capture states it (catalog.pricing.card_from_openrouter), by external id."""
+    return {m["id"]: card_from_openrouter(m["pricing"])[0] for m in json.loads(PAYLOAD.read_text())["data"]}
 
 
 def candidate_from_record(record: ModelRecord, *, id_: int, popularity: int = 0) -> Candidate:
@@ -38,6 +45,7 @@ def candidate_from_record(record: ModelRecord, *, id_: int, popularity: int = 0)
         safety_score=record.safety_score,
         popularity=popularity,
         is_recommended=record.is_recommended,
+        card=openrouter_cards().get(record.external_id),
     )
 
 

@@ -102,9 +102,12 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
     page.select_option("select[name=strategy]", "cheapest")
     page.fill("input[name=fallbacks]", "3")
     page.uncheck("input[name=callable_only]")  # the demo catalog: nothing in it can be called
+    page.fill("input[name=input_tokens]", "300000")
+    page.fill("input[name=cache_read_tokens]", "200000")
     page.click("#select-button")
     page.wait_for_selector("[data-testid=selected-model]")
     shown = page.text_content("[data-testid=selected-model]")
+    estimate = page.text_content("[data-testid=selected-cost]")
     fallbacks = page.locator("[data-testid=fallback]").count()
     screenshot(page, "picker-selection")
 
@@ -114,8 +117,10 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
         "min_context": 100000,
         "strategy": "cheapest",
         "fallbacks": 3,
-        "input_tokens": 1000,
+        "input_tokens": 300000,
         "output_tokens": 500,
+        "cache_read_tokens": 200000,
+        "service_tier": "standard",
         "callable_only": False,
     }
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
@@ -125,6 +130,9 @@ def test_picker_selects_what_the_api_selects(browser_page, catalog, staff):
     assert answer.ok, answer.text()
     expected = answer.json()
     assert shown == expected["selected"]["model"]
+    cost = expected["selected"]["estimated_cost"]  # the stated usage's estimate, and the long-context tier if any
+    tier = "" if cost["tier"] is None else f" (long-context tier > {cost['tier']:,} tokens)"
+    assert estimate == f"est. ${cost['total_cost']}{tier}" and cost["complete"]
     warning = page.text_content("[data-testid=not-callable-warning]")
     assert warning == "This model cannot be called: the bundled demo catalog is not a gateway; set LITELLM_PROXY_URL."
     assert fallbacks == len(expected["fallbacks"]) == 3

@@ -61,7 +61,8 @@ const SELECT_FIELDS = {
   category: "text", capabilities: "checkboxes", min_context: "integer", min_output_tokens: "integer",
   max_input_cost: "text", max_output_cost: "text", providers: "list", exclude_providers: "list",
   min_safety: "number", free_only: "flag", preferred: "list", strategy: "text", fallbacks: "integer",
-  input_tokens: "integer", output_tokens: "integer", callable_only: "boolean",
+  input_tokens: "integer", output_tokens: "integer", cache_read_tokens: "integer", service_tier: "text",
+  callable_only: "boolean",
 };
 
 function readRequirements() {
@@ -112,9 +113,16 @@ function priceText(model) {
   return `${price(pricing.input_per_mtok)} in / ${price(pricing.output_per_mtok)} out per Mtok`;
 }
 
+// The estimate for the stated usage, and the prices in effect: a long-context tier, a window, a service tier.
 function costText(model) {
   const cost = model.estimated_cost;
-  return cost && cost.total_cost !== undefined && cost.total_cost !== null ? `est. $${cost.total_cost}` : "";
+  if (!cost || cost.total_cost === undefined || cost.total_cost === null) return "";
+  const applied = [];
+  if (cost.tier !== null && cost.tier !== undefined) applied.push(`long-context tier > ${cost.tier.toLocaleString("en-US")} tokens`);
+  if (cost.window) applied.push(`window ${cost.window}`);
+  if (cost.service_tier && cost.service_tier !== "standard") applied.push(`${cost.service_tier} prices`);
+  if (cost.complete === false) applied.push("incomplete");
+  return `est. $${cost.total_cost}` + (applied.length ? ` (${applied.join(", ")})` : "");
 }
 
 function badges(items) {

@@ -13,7 +13,7 @@ from tests.factories import LLMModelFactory
 pytestmark = pytest.mark.django_db
 ENTRY_FIELDS = {
     "id", "source", "model", "provider", "display_name", "category", "tags", "capabilities", "context_window",
-    "max_output_tokens", "pricing", "is_free", "requires_api_key", "api_key_available", "is_active",
+    "max_output_tokens", "pricing", "price_card", "is_free", "requires_api_key", "api_key_available", "is_active",
     "is_recommended", "popularity", "safety_score", "first_seen_at", "last_seen_at", "deactivated_at", "callable",
     "not_callable_reason",
 }  # fmt: skip
