@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -45,15 +46,18 @@ def _is_legacy(data: Any) -> bool:
 
 
 def price_card_changes(changes: dict[str, list[Any]]) -> list[dict[str, str | None]]:
-    """Each unit and condition of the card that changed, old -> new as decimal strings (None: absent). The first card
-    a source states over the migration's legacy card is news only where it moves the base input or output price: the
-    units it adds were never dropped, just never kept before."""
+    """Each unit and condition of the card that changed, old -> new as decimal strings (None: absent); the same number
+    spelled with other places is no change. The first card a source states over the migration's legacy card is news
+    only where the per-Mtok column moved too: the units it adds were never dropped, just never kept before, and the
+    legacy base is the column's (cut to 9 places per Mtok)."""
     if "price_card" not in changes:
         return []
     old, new = changes["price_card"]
-    found = card_changes(_card(old), _card(new))
+    found = [
+        c for c in card_changes(_card(old), _card(new)) if None in (c.old, c.new) or Decimal(c.old) != Decimal(c.new)
+    ]
     if _is_legacy(old):
-        found = [change for change in found if change.where == "base" and change.old is not None]
+        found = [c for c in found if c.where == "base" and f"{c.unit}_cost_per_mtok" in changes]
     return [{"where": c.where, "unit": c.unit, "old": c.old, "new": c.new} for c in found]
 
 
