@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from catalog.pricing.values import price_value
 from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.build import InvalidItem, build_records, payload_items, require_id, valid_id
-from modelsync.sync.cards import group_card_json, litellm_card, litellm_card_json
+from modelsync.sync.cards import group_card_json, litellm_card, litellm_card_json, litellm_price_keys
 from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
 from modelsync.sync.normalize import (
     as_dict,
@@ -177,12 +177,9 @@ def _card(name: str, infos: list[dict], info: dict, group: dict, source: str) ->
     """(card JSON, findings, (input, output) per token for the columns). One deployment: its own card and prices; a
     key alias (no deployment row): its group's; several: the group's price over the deployments' cards."""
     if len(infos) < 2:
-        card, findings = litellm_card_json(name, info or group, source)
-        return (
-            card,
-            findings,
-            (_first(info, group, "input_cost_per_token"), _first(info, group, "output_cost_per_token")),
-        )
+        card, findings = litellm_card_json(name, info if litellm_price_keys(info) else group, source)
+        prices = (_first(info, group, "input_cost_per_token"), _first(info, group, "output_cost_per_token"))
+        return card, findings, prices
     cards, findings = [], []
     for deployment in infos:
         deployment_card, notes = litellm_card(name, deployment, source)
@@ -197,7 +194,7 @@ def _card(name: str, infos: list[dict], info: dict, group: dict, source: str) ->
 
 
 def _deduplicated(findings: list[Finding]) -> list[Finding]:
-    return list(dict.fromkeys(findings))
+    return list(dict.fromkeys(findings))  # one note per key, however many deployments repeat it
 
 
 def _says_free(info: dict, rows: list[dict]) -> bool:
