@@ -199,6 +199,7 @@ SYNCED_FIELDS = (
     "is_alias",
     "expires_at",
     "details",
+    "price_card",
     "content_hash",
 )
 LIFECYCLE_FIELDS = ("is_active", "last_seen_at", "consecutive_misses", "deactivated_at")

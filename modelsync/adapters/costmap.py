@@ -16,6 +16,7 @@ from modelsync.adapters.litellm import CAPABILITY_FLAGS
 from modelsync.adapters.static import read_snapshot
 from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.sync.build import InvalidItem, build_records, require_id
+from modelsync.sync.cards import litellm_card_json
 from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
 from modelsync.sync.normalize import as_int, derive_tags, pricing
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
@@ -56,19 +57,19 @@ class CostMapAdapter:
         return {"cost_map": read_snapshot(cost_map_path(self.config))}
 
     def parse(self, payloads: dict[str, object]) -> ParseResult:
-        return parse_cost_map(payloads.get("cost_map"))
+        return parse_cost_map(payloads.get("cost_map"), self.config.name)
 
 
-def parse_cost_map(payload: object) -> ParseResult:
+def parse_cost_map(payload: object, source: str = "costmap") -> ParseResult:
     if not isinstance(payload, dict) or not payload:
         raise PayloadError("the cost map is not a JSON object of model name -> facts", kind="wrong_shape")
     # Each entry with its key inside, so an unreadable one's finding names the key (and its row is not "missing").
     items = [{**entry, "key": key} if isinstance(entry, dict) else {"key": key, NOT_AN_OBJECT: True}
              for key, entry in payload.items() if key not in NOT_MODELS]  # fmt: skip
-    return build_records(items, cost_map_record, id_keys=("key",))
+    return build_records(items, lambda item: cost_map_record(item, source), id_keys=("key",))
 
 
-def cost_map_record(item: object) -> tuple[ModelRecord, list[Finding]]:
+def cost_map_record(item: object, source: str = "costmap") -> tuple[ModelRecord, list[Finding]]:
     if not isinstance(item, dict) or NOT_AN_OBJECT in item:
         raise InvalidItem("a cost map entry that is not an object")
     key = require_id(item.get("key"), "cost map key")
@@ -77,6 +78,8 @@ def cost_map_record(item: object) -> tuple[ModelRecord, list[Finding]]:
     price_fields, findings = pricing(
         key, item.get("input_cost_per_token"), item.get("output_cost_per_token"), source_says_free=False
     )
+    card, card_notes = litellm_card_json(key, item, source)
+    findings = [*findings, *card_notes]
     capabilities = tuple(sorted({cap for flag, cap in CAPABILITY_FLAGS.items() if item.get(flag) is True}))
     context = as_int(item.get("max_input_tokens"))
     mode = item.get("mode")
@@ -92,6 +95,7 @@ def cost_map_record(item: object) -> tuple[ModelRecord, list[Finding]]:
         context_window=context,
         max_output_tokens=as_int(item.get("max_output_tokens")),
         requires_api_key=True,
+        price_card=card,
         **price_fields,
     )
     return record, findings

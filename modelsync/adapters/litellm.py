@@ -2,7 +2,10 @@
 
 A public name may be load-balanced over several deployments (several /model/info rows, possibly different models).
 Its category, token limits and capabilities are the group's, as /model_group/info states them (the widest limits and
-the union of supports_* over the deployments); prices stay the first deployment's.
+the union of supports_* over the deployments). Its price card is the deployment's (catalog.pricing.card_from_litellm);
+a name served by several deployments takes the gateway's own /model_group/info input and output price (its worst case
+across deployments) for the card's base and the per-Mtok columns alike, the deployments' worst case for every other
+unit and their min-max in the card's ranges (catalog.pricing.group_card).
 
 Secrets: /model/info echoes litellm_params (api_base with credentials, organization, masked headers) and every
 model_info key unmasked, so only an allow-list is ever read from it (see _deployment() and _details()).
@@ -13,8 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
+from catalog.pricing.values import price_value
 from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.build import InvalidItem, build_records, payload_items, require_id, valid_id
+from modelsync.sync.cards import group_card_json, litellm_card, litellm_card_json, litellm_price_keys
 from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
 from modelsync.sync.normalize import (
     as_dict,
@@ -140,12 +145,9 @@ def _record(item: object, proxy: _Proxy, config: SourceConfig) -> tuple[ModelRec
     is_wildcard, is_alias = proxy.flags.get(name, (False, not rows))
     infos = [info if (info := row.get("model_info")).__class__ is dict else {} for row in rows]
     info, group = (infos[0] if infos else {}), as_dict(proxy.groups.get(name))
-    price_fields, findings = pricing(
-        name,
-        _first(info, group, "input_cost_per_token"),
-        _first(info, group, "output_cost_per_token"),
-        source_says_free=_says_free(info, rows),
-    )
+    card, card_notes, prices = _card(name, infos, info, group, config.name)
+    price_fields, findings = pricing(name, *prices, source_says_free=_says_free(info, rows))
+    findings = [*findings, *card_notes]
     capabilities = _capabilities(infos, group)
     context = _limit("max_input_tokens", group, item, infos)
     record = ModelRecord(
@@ -165,9 +167,34 @@ def _record(item: object, proxy: _Proxy, config: SourceConfig) -> tuple[ModelRec
         is_wildcard=is_wildcard,
         is_alias=is_alias,
         details=_details(rows, info, group),
+        price_card=card,
         **price_fields,
     )
     return record, findings
+
+
+def _card(name: str, infos: list[dict], info: dict, group: dict, source: str) -> tuple[dict, list[Finding], tuple]:
+    """(card JSON, findings, (input, output) per token for the columns). One deployment: its own card and prices; a
+    key alias (no deployment row): its group's; several: the group's price over the deployments' cards."""
+    if len(infos) < 2:
+        card, findings = litellm_card_json(name, info if litellm_price_keys(info) else group, source)
+        prices = (_first(info, group, "input_cost_per_token"), _first(info, group, "output_cost_per_token"))
+        return card, findings, prices
+    cards, findings = [], []
+    for deployment in infos:
+        deployment_card, notes = litellm_card(name, deployment, source)
+        cards.append(deployment_card)
+        findings += notes
+    group_prices = tuple(group.get(key) for key in ("input_cost_per_token", "output_cost_per_token"))
+    if group_prices == (None, None):  # no group entry: the first deployment's, as before
+        group_prices = (info.get("input_cost_per_token"), info.get("output_cost_per_token"))
+    notes: list[str] = []
+    exact = tuple(price_value(key, value, notes) for key, value in zip(("input", "output"), group_prices, strict=True))
+    return group_card_json(*exact, cards), _deduplicated(findings), group_prices
+
+
+def _deduplicated(findings: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(findings))  # one note per key, however many deployments repeat it
 
 
 def _says_free(info: dict, rows: list[dict]) -> bool:

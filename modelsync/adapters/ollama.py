@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.build import build_records, payload_items, require_id
+from modelsync.sync.cards import free_card
 from modelsync.sync.names import display_name, provider_for
 from modelsync.sync.normalize import as_dict, as_int, clean_text, derive_tags, free_pricing, matches_any, str_list
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
@@ -50,6 +51,7 @@ def parse_model(item: object, config: SourceConfig, shows: dict) -> tuple[ModelR
         api_key_available=True,
         is_recommended=matches_any(name, config.recommended_patterns),
         details=_details(item, details),
+        price_card=free_card(config.name),
         **free_pricing(),  # a local model: the source itself says free
     )
     return record, []

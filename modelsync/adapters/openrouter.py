@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modelsync.adapters.base import HttpAdapter, SourceConfig
 from modelsync.sync.build import build_records, memoized, payload_items, require_id
+from modelsync.sync.cards import openrouter_card
 from modelsync.sync.names import display_name, provider_for
 from modelsync.sync.normalize import (
     as_dict,
@@ -59,6 +60,8 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
     price_fields, findings = pricing(
         model_id, prices.get("prompt", "0"), prices.get("completion", "0"), source_says_free=model_id.endswith(":free")
     )
+    card, card_notes = openrouter_card(model_id, prices, config.name)
+    findings = [*findings, *card_notes]
     capabilities, category = _traits_of(item, architecture, prices)
     context = as_int(item.get("context_length"))
     provider, raw = provider_for(model_id.split("/", 1)[0] if "/" in model_id else "", model_id)
@@ -79,6 +82,7 @@ def parse_model(item: object, config: SourceConfig) -> tuple[ModelRecord, list[F
         is_alias=model_id.startswith("~"),  # "~vendor/x-latest" follows whatever model is newest
         expires_at=iso_datetime(item.get("expiration_date")),
         details=_details(item),
+        price_card=card,
         **price_fields,
     )
     return record, findings

@@ -23,6 +23,8 @@ class EventSerializer(serializers.ModelSerializer):
 # --- In words: the Atom feed's entry summaries ----------------------------------------------------------------
 
 _PER_MTOK = "_cost_per_mtok"
+_PER_COUNT = {"input_image": "image", "output_image": "image", "web_search": "search", "request": "request",
+              "second": "second", "character": "character"}  # every other card unit is priced per token  # fmt: skip
 
 
 def event_summary(event_type: str, data: dict[str, Any], source: str = "") -> str:
@@ -38,7 +40,11 @@ def event_summary(event_type: str, data: dict[str, Any], source: str = "") -> st
     }
     parts = [lifecycle[event_type]] if event_type in lifecycle else []
     curated = event_type == Event.Type.MODEL_CURATED  # a staff override keeps the new value alone, not [old, new]
-    parts += [_field_change(name, value, curated) for name, value in changes.items()]
+    parts += [_field_change(name, value, curated) for name, value in changes.items() if name != "price_card"]
+    parts += [_card_change(change) for change in data.get("price_card_changes") or ()
+              if not _said_per_mtok(change, changes)]  # fmt: skip
+    if "price_card" in changes and not data.get("price_card_changes"):
+        parts.append("price card restated")  # e.g. its raw price object or provenance; no price moved
     if curated and data.get("by"):
         parts.append(f"by {data['by']}")
     return f"{model}: " + ("; ".join(parts) or event_type.removeprefix("model.").replace("_", " "))
@@ -54,6 +60,19 @@ def _field_change(name: str, value: Any, new_only: bool) -> str:
         old, new = value
         return f"{label} {_value_text(name, old)} → {_value_text(name, new)}{unit}"
     return f"{label} set to {_value_text(name, value)}{unit}"
+
+
+def _said_per_mtok(change: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """A base input or output price whose per-Mtok column change is already said."""
+    return change.get("where") == "base" and f"{change.get('unit')}{_PER_MTOK}" in changes
+
+
+def _card_change(change: dict[str, Any]) -> str:
+    """ "cache_read 0.0000003 → 0.0000004 per token", "tier >200000 input none → 0.0000025 per token"."""
+    where = "" if change.get("where") == "base" else f"{change.get('where')} "
+    unit = change.get("unit")
+    old, new = (change.get(key) if change.get(key) is not None else "none" for key in ("old", "new"))
+    return f"{where}{unit} {old} → {new} per {_PER_COUNT.get(unit, 'token')}"
 
 
 def _value_text(name: str, value: Any) -> str:

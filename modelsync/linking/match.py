@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.pricing import PriceCard, card_filled, card_from_json, card_to_json
 from modelsync.sync.build import memoized
 
 METHODS = ("exact", "normalized", "dated", "variant")
@@ -214,3 +215,29 @@ def enrichment(own: dict[str, Any], linked: list[tuple[str, dict[str, Any]]]) ->
 
 def _empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == ()
+
+
+def _card(data: Any) -> PriceCard | None:
+    try:
+        return card_from_json(data) if data else None
+    except ValueError:  # a card this release cannot read fills nothing and is filled by nothing
+        return None
+
+
+def price_card_enrichment(own: Any, linked: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    """{"value": card JSON, "from": source name} when linked records' cards (in link order) state units the row's
+    own card leaves empty, each unit marked with the source it came from (catalog.pricing.card_filled); None when
+    they add nothing. A row without any card of its own takes the first linked card whole."""
+    card, first = _card(own), None
+    for name, data in linked:
+        other = _card(data)
+        if other is None or not other.prices:
+            continue
+        if card is None or not card.prices:
+            card = PriceCard(prices=other.prices, tiers=other.tiers, windows=other.windows,
+                             service_tiers=other.service_tiers, provenance=dict.fromkeys(other.prices, name),
+                             raw=other.raw)  # fmt: skip
+            first = first or name
+        elif (filled := card_filled(card, other, name)) != card:
+            card, first = filled, first or name
+    return None if first is None else {"value": card_to_json(card), "from": first}

@@ -27,6 +27,7 @@ from modelsync.linking.match import (
     costmap_names,
     enrichment,
     model_routes,
+    price_card_enrichment,
 )
 from modelsync.models import Source
 from modelsync.sync import bulk
@@ -38,7 +39,7 @@ _COLUMNS = ("id", "source_id", "external_id", "model", "provider", "provider_raw
             "input_cost_per_mtok", "output_cost_per_mtok", "is_free")  # fmt: skip
 ID, SOURCE, EXTERNAL_ID, MODEL, PROVIDER, PROVIDER_RAW, DETAILS, CONTENT_HASH, INPUTS = range(9)
 _FACT_COLUMNS = {name: position for position, name in enumerate(_COLUMNS) if position > INPUTS}
-RULES = "1"  # part of every enrichment fingerprint: a change to the rules recomputes every row once
+RULES = "2"  # part of every enrichment fingerprint: a change to the rules recomputes every row once
 _PINNED = (ModelLink.Status.CONFIRMED, ModelLink.Status.BROKEN)
 Row = tuple
 
@@ -107,11 +108,12 @@ def _placeholders(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _details_of(ids: list[int]) -> dict[int, Any]:
-    """The details of the records `ids` (one SELECT whatever their number)."""
+def _details_of(ids: list[int]) -> dict[int, tuple[Any, Any]]:
+    """(details, price card) of the rows `ids` (one SELECT whatever their number)."""
     if not ids:
         return {}
-    return dict(LLMModel.objects.filter(id__in=bulk.id_list(ids)).values_list("id", "details"))
+    rows = LLMModel.objects.filter(id__in=bulk.id_list(ids)).values_list("id", "details", "price_card")
+    return {pk: (details, card) for pk, details, card in rows}
 
 
 def _json(value: Any) -> Any:
@@ -180,16 +182,26 @@ def _enrichment_write(rows: dict[int, Row], sources: dict, in_force: dict) -> in
             fingerprint = hashlib.sha256("|".join(inputs).encode()).hexdigest()
         if fingerprint != row[INPUTS]:
             pending.append((row, targets or [], fingerprint))
-    details = _details_of(sorted({target[ID] for _, targets, _ in pending for target in targets}))
+    read = sorted({target[ID] for _, targets, _ in pending for target in targets})
+    read += [row[ID] for row, targets, _ in pending if targets]  # their own cards
+    stored = _details_of(read)
     updates = [
         {"id": row[ID], "enrichment_inputs": fingerprint,
-         "enrichment": _jsonable(enrichment(facts(row), [(sources[t[SOURCE]]["name"], facts(t, details[t[ID]]))
-                                                         for t in targets])) if targets else {}}
+         "enrichment": _enriched(row, [(name[t[SOURCE]], t) for t in targets], stored) if targets else {}}
         for row, targets, fingerprint in pending
     ]  # fmt: skip
     if updates:
         bulk.update(LLMModel, updates)
     return len(updates)
+
+
+def _enriched(row: Row, targets: list[tuple[str, Row]], stored: dict[int, tuple[Any, Any]]) -> dict[str, Any]:
+    """The facts and the price card the linked records add to `row` (see match.enrichment, price_card_enrichment)."""
+    added = _jsonable(enrichment(facts(row), [(source, facts(t, stored[t[ID]][0])) for source, t in targets]))
+    own_card = stored[row[ID]][1]
+    if card := price_card_enrichment(_json(own_card), [(source, _json(stored[t[ID]][1])) for source, t in targets]):
+        added["price_card"] = card
+    return added
 
 
 def facts(row: Row, details: Any = None) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class ModelRecord:
     is_alias: bool = False
     expires_at: datetime | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    price_card: dict[str, Any] = field(default_factory=dict)  # catalog.pricing card JSON; {} = the source states none
     _hash: str = field(default="", init=False, repr=False, compare=False)  # memo of content_hash()
 
     def synced_values(self) -> dict[str, Any]:
@@ -63,6 +64,8 @@ class ModelRecord:
         """
         if not self._hash:
             values = (*_plain_values(self), *_decimal_values(self), self.expires_at, self.details)
+            if self.price_card:  # a record without a card hashes as before cards existed: its row is not rewritten
+                values = (*values, self.price_card)
             self._hash = hashlib.sha256(_canonical_json(values)).hexdigest()
         return self._hash
 
@@ -105,6 +108,6 @@ class ParseResult:
 
 
 _HASHED_FIELDS = tuple(name for name in ModelRecord.__dataclass_fields__ if name not in ("external_id", "_hash"))
-_TYPED = {"input_cost_per_mtok", "output_cost_per_mtok", "safety_score", "expires_at", "details"}
+_TYPED = {"input_cost_per_mtok", "output_cost_per_mtok", "safety_score", "expires_at", "details", "price_card"}
 _plain_values = attrgetter(*(name for name in _HASHED_FIELDS if name not in _TYPED))
 _decimal_values = attrgetter("input_cost_per_mtok", "output_cost_per_mtok", "safety_score")

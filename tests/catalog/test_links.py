@@ -124,7 +124,7 @@ def test_every_enriched_value_is_the_linked_records_and_only_fills_what_the_sour
     for capture in ("models_older.json", "models.json"):
         catalog.serve_openrouter(capture)
         catalog.sync(catalog.openrouter)
-        checked = 0
+        checked = cards = 0
         for model in LLMModel.objects.filter(source=catalog.gateway).exclude(enrichment={}):
             links = {
                 link.target_source.name: link.target for link in model.links.select_related("target", "target_source")
@@ -133,6 +133,13 @@ def test_every_enriched_value_is_the_linked_records_and_only_fills_what_the_sour
                 target = links[taken["from"]]
                 if fact == "description":
                     assert taken["value"] == target.details["description"] and not model.details.get("description")
+                elif fact == "price_card":  # the row's own units as stated; the others each from a linked card
+                    own, filled = model.price_card.get("prices", {}), taken["value"]
+                    assert filled["prices"].items() >= own.items() and filled["prices"].keys() > own.keys()
+                    for unit in filled["prices"].keys() - own.keys():
+                        linked = links[filled["provenance"][unit]].price_card
+                        assert filled["prices"][unit] == linked["prices"][unit]
+                    cards += 1
                 elif fact in ("input_cost_per_mtok", "output_cost_per_mtok"):
                     assert model.pricing_status == "unknown"
                     assert Decimal(taken["value"]) == getattr(target, fact)
@@ -141,7 +148,7 @@ def test_every_enriched_value_is_the_linked_records_and_only_fills_what_the_sour
                         target, fact
                     )
                 checked += 1
-        assert checked > 20
+        assert checked > 20 and cards > 0
 
 
 def test_the_list_is_what_the_team_can_call_unless_asked_for_descriptive_records_too(catalog, reader):

@@ -21,7 +21,7 @@ from modelsync.exceptions import PayloadError
 from modelsync.sync.names import category_for_mode, category_for_name
 from modelsync.sync.normalize import as_int
 from modelsync.sync.records import ParseResult
-from tests.modelsync.payloads import PAYLOADS, litellm_payloads, load
+from tests.modelsync.payloads import PAYLOADS, litellm_payloads, load, other_findings
 
 KEYED = SourceConfig(name="litellm", kind="litellm", base_url="http://127.0.0.1:4000/", api_key="sk-master")
 KEYLESS = SourceConfig(name="litellm", kind="litellm", base_url="http://127.0.0.1:4000")
@@ -54,7 +54,10 @@ class RecordingClient:
 def test_main_capture_gives_one_record_per_public_model_name():
     result = parse_proxy(litellm_payloads(), KEYED)
     records = by_id(result)
-    assert len(records) == 257 and result.findings == ()
+    assert len(records) == 257 and result.invalid_count == 0
+    # Price keys the card has no unit for (per-image-token, 12-hour cache writes) are findings naming the key.
+    assert {finding.kind for finding in result.findings} == {"unknown_price_key"}
+    assert all(finding.message.endswith("unknown price key") for finding in result.findings)
     assert len(records) == len(load("litellm/v1_models.json")["data"])
     assert not any("*" in model_id for model_id in records)
     assert all(record.model == record.external_id for record in records.values())
@@ -124,7 +127,7 @@ def test_tier_free_makes_a_zero_cost_model_free_and_a_priced_one_a_finding():
     records = by_id(result)
     assert records["cohere-rerank-v3.5"].is_free and not records["gpt-4o-mini"].is_free
     assert records["gpt-4o-mini"].output_cost_per_mtok == Decimal("0.6")
-    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in result.findings] == [
+    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in other_findings(result)] == [
         ("free_with_cost", "gpt-4o-mini", False)
     ]
 
@@ -188,7 +191,7 @@ def test_v1_106_2_parses_and_reports_its_duplicate_listed_ids():
 
 def test_no_wildcards_capture_has_24_names_and_only_the_visible_alias():
     result = parse_proxy(litellm_payloads("no_wildcards/"), KEYED)
-    assert len(result.records) == 24 and result.findings == ()
+    assert len(result.records) == 24 and other_findings(result) == ()
     assert not any(record.is_wildcard for record in result.records)
     assert [record.external_id for record in result.records if record.is_alias] == ["gpt-4"]
 
@@ -206,7 +209,7 @@ def test_no_wildcards_capture_has_24_names_and_only_the_visible_alias():
 def test_restricted_callers_see_only_their_names(prefix, names, aliases, wildcards):
     result = parse_proxy(litellm_payloads("restricted_keys/", prefix), KEYED)
     records = by_id(result)
-    assert result.findings == ()
+    assert other_findings(result) == ()
     assert names is None or set(records) == names
     assert {model_id for model_id, record in records.items() if record.is_alias} == aliases
     assert sum(record.is_wildcard for record in records.values()) == wildcards
@@ -490,7 +493,7 @@ def test_invalid_items_become_findings_and_the_rest_parses():
     payloads["model_info"]["data"].append({"litellm_params": {"model": "openai/x"}})
     result = parse_proxy(payloads, KEYED)
     assert len(result.records) == 24 and result.invalid_count == 4
-    assert Counter(f.kind for f in result.findings) == {"invalid_item": 4}
+    assert Counter(f.kind for f in other_findings(result)) == {"invalid_item": 4}
 
 
 # --- the adapter -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from modelsync.adapters.openrouter import OpenRouterAdapter, parse_models
 from modelsync.exceptions import PayloadError
 from modelsync.sync import jsonio
 from modelsync.sync.records import ParseResult
-from tests.modelsync.payloads import load, raw
+from tests.modelsync.payloads import load, other_findings, raw
 
 CONFIG = SourceConfig(name="openrouter", kind="openrouter", base_url="https://openrouter.ai/api/v1/")
 KEYED = SourceConfig(
@@ -62,7 +62,7 @@ class RecordingClient:
 def test_every_capture_parses_into_one_record_per_model_without_findings(capture, count, free, variable):
     result = parse_models(load(f"openrouter/{capture}"), CONFIG)
     statuses = Counter(record.pricing_status for record in result.records)
-    assert len(result.records) == count and result.findings == ()
+    assert len(result.records) == count and other_findings(result) == ()
     assert sum(record.is_free for record in result.records) == statuses["free"] == free
     assert statuses["variable"] == variable
     assert all(record.external_id.endswith(":free") for record in result.records if record.is_free)
@@ -197,7 +197,7 @@ def test_free_suffix_with_a_cost_is_a_finding_and_not_free():
     result = parse_models(payload, CONFIG)
     record = by_id(result)["google/gemma-4-31b-it:free"]
     assert not record.is_free and record.pricing_status == "known" and record.output_cost_per_mtok == Decimal(2)
-    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in result.findings] == [
+    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in other_findings(result)] == [
         ("free_with_cost", "google/gemma-4-31b-it:free", False)
     ]
 
@@ -208,7 +208,7 @@ def test_negative_price_is_a_finding_and_unknown():
     result = parse_models(payload, CONFIG)
     record = by_id(result)["openai/gpt-4o"]
     assert record.pricing_status == "unknown" and record.input_cost_per_mtok is None
-    assert [f.kind for f in result.findings] == ["negative_price"] and result.invalid_count == 0
+    assert [f.kind for f in other_findings(result)] == ["negative_price"] and result.invalid_count == 0
 
 
 def test_absurd_price_is_a_finding_not_an_overflow():
@@ -216,7 +216,7 @@ def test_absurd_price_is_a_finding_not_an_overflow():
     item_of(payload, "openai/gpt-4o")["pricing"]["completion"] = "1e25"
     result = parse_models(payload, CONFIG)
     assert by_id(result)["openai/gpt-4o"].pricing_status == "unknown"
-    assert [f.kind for f in result.findings] == ["price_out_of_range"]
+    assert [f.kind for f in other_findings(result)] == ["price_out_of_range"]
 
 
 def test_invalid_items_are_skipped_with_findings_that_count_as_invalid():
@@ -226,7 +226,7 @@ def test_invalid_items_are_skipped_with_findings_that_count_as_invalid():
     payload["data"] += [{"id": 42}, {"id": "x" * 600}, {"id": "nul\x00id"}, broken_pricing]
     result = parse_models(payload, CONFIG)
     assert len(result.records) == 420  # broken pricing is read as "no prices", not a broken model
-    assert result.invalid_count == 5 and {f.kind for f in result.findings} == {"invalid_item"}
+    assert result.invalid_count == 5 and {f.kind for f in other_findings(result)} == {"invalid_item"}
     assert by_id(result)[broken_pricing["id"]].pricing_status == "unknown"
 
 
@@ -255,7 +255,7 @@ def test_duplicate_ids_keep_one_record_whatever_the_payload_order():
     backwards = parse_models({"data": [twin, *reversed(payload["data"])]}, CONFIG)
     assert len(forwards.records) == len(backwards.records) == 421
     assert by_id(forwards)["openai/gpt-4o"] == by_id(backwards)["openai/gpt-4o"]
-    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in forwards.findings] == [
+    assert [(f.kind, f.external_id, f.counts_as_invalid) for f in other_findings(forwards)] == [
         ("duplicate_id", "openai/gpt-4o", False)
     ]
 

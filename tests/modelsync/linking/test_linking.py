@@ -19,6 +19,7 @@ from modelsync.linking.match import (
     costmap_names,
     enrichment,
     model_routes,
+    price_card_enrichment,
     route_keys,
 )
 from tests.modelsync import expected_links
@@ -219,3 +220,31 @@ def test_enrichment_fills_empty_facts_from_the_first_link_and_prices_only_togeth
         "capabilities",
         "context_window",
     }
+
+
+# --- the price card a link fills ---------------------------------------------------------------------------------
+
+
+def _openrouter_card(model_id: str) -> dict:
+    capture = load("openrouter/models.json")
+    return next(
+        r
+        for r in parse_models(capture, SourceConfig(name="OpenRouter", kind="openrouter", base_url="")).records
+        if r.external_id == model_id
+    ).price_card
+
+
+def test_a_linked_card_fills_the_units_the_callable_card_leaves_empty_with_their_source():
+    linked = _openrouter_card("x-ai/grok-4.6")  # input, output, cache read, web search and a 200k tier
+    own = {"format": 1, "prices": {"input": "0.000002", "output": "0.000006"}, "provenance": {"input": "gateway",
+           "output": "gateway"}}  # fmt: skip
+    added = price_card_enrichment(own, [("OpenRouter", linked)])
+    assert added["from"] == "OpenRouter"
+    card = added["value"]
+    assert card["prices"] == {**linked["prices"], **own["prices"]}
+    assert card["provenance"] == {"input": "gateway", "output": "gateway", "cache_read": "OpenRouter",
+                                  "web_search": "OpenRouter"}  # fmt: skip
+    assert [tier["threshold"] for tier in card["tiers"]] == [200000]  # same base: the linked tier describes this bill
+    assert price_card_enrichment(linked, [("OpenRouter", linked)]) is None  # nothing to add: nothing written
+    cardless = price_card_enrichment({}, [("OpenRouter", linked)])["value"]
+    assert cardless["prices"] == linked["prices"] and set(cardless["provenance"].values()) == {"OpenRouter"}

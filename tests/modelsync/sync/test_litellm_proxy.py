@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog.models import LLMModel
+from catalog.pricing import card_from_json, per_mtok
 from modelsync.adapters.litellm import CAPABILITY_FLAGS, GROUP_CAPABILITIES
 from modelsync.models import ModelChange, Source, SyncRun
 from modelsync.sync.names import category_for_mode, category_for_name
@@ -186,3 +187,35 @@ def test_every_public_name_takes_its_groups_facts_from_model_group_info(balanced
     )
     assert models["balanced-claude"].context_window == 200000 and first["balanced-claude"]["max_input_tokens"] is None
     assert models["balanced"].is_alias and models["balanced"].context_window == models["balanced-chat"].context_window
+
+
+def _per_mtok(value) -> Decimal | None:
+    """The proxy's per-token float as the exact decimal it spells, per million tokens."""
+    return None if value is None else Decimal(repr(value)).scaleb(6)
+
+
+def test_every_public_names_input_and_output_per_mtok_is_its_groups_exactly(balanced_proxy, monkeypatch, settings):
+    source = _litellm_source(balanced_proxy, monkeypatch, settings)
+    run = source_sync(source=source, trigger=SyncRun.Trigger.CLI)
+    assert run.status == SyncRun.Status.SUCCEEDED, (run.error_kind, run.error_message)
+    groups = {group["model_group"]: group for group in balanced_proxy.get_json("/model_group/info")["data"]}
+    rows: dict[str, list[dict]] = {}
+    for row in balanced_proxy.get_json("/model/info")["data"]:
+        rows.setdefault(row["model_name"], []).append(row.get("model_info") or {})
+    models = {m.model: m for m in LLMModel.objects.filter(source=source, is_active=True)}
+    assert models.keys() == groups.keys()
+    for name, group in groups.items():
+        expected = (_per_mtok(group["input_cost_per_token"]), _per_mtok(group["output_cost_per_token"]))
+        model = models[name]
+        assert per_mtok(card_from_json(model.price_card)) == expected, name
+        assert (model.input_cost_per_mtok, model.output_cost_per_mtok) == expected, name
+    # The groups really are priced apart from their first deployment, and the card keeps every deployment's range.
+    differs = [name for name, infos in rows.items() if len(infos) > 1
+               and infos[0].get("output_cost_per_token") != groups[name]["output_cost_per_token"]]  # fmt: skip
+    assert differs, "no load-balanced group whose price differs from its first deployment's"
+    chat = card_from_json(models["balanced-chat"].price_card)
+    outputs = [
+        _per_mtok(info["output_cost_per_token"]) for info in rows["balanced-chat"] if info.get("output_cost_per_token")
+    ]
+    assert [price.scaleb(6) for price in chat.ranges["output"]] == [min(outputs), max(outputs)]
+    assert chat.provenance["input"] == "litellm:model_group_info"

@@ -32,6 +32,14 @@ def ox_alpha(**changes) -> ModelRecord:
 SYNCED = [f.name for f in fields(ModelRecord) if f.name not in ("external_id", "_hash")]
 
 
+def test_a_card_is_hashed_after_the_details_and_no_card_hashes_as_before_cards():
+    card = {"format": 1, "prices": {"output": "0.0000006", "input": "0.00000015"}}
+    details = '{"canonical_slug":"stealth/ox-alpha","description":"Ox Alpha is a reasoning model designed for coding"}'
+    spelled = '{"format":1,"prices":{"input":"0.00000015","output":"0.0000006"}}'
+    assert ox_alpha(price_card=card).content_hash() == sha256_of(f"{CANONICAL_WITHOUT_DETAILS}{details},{spelled}]")
+    assert ox_alpha(price_card={}).content_hash() == ox_alpha().content_hash()
+
+
 def test_the_hash_of_a_record_is_stable_across_releases():
     # Stored on every row: a different digest for the same values would make the first sync after an upgrade
     # rewrite the whole catalog. Change it only together with a data migration.
@@ -125,6 +133,7 @@ CHANGES = {
     "requires_api_key": False, "api_key_available": True, "is_recommended": True, "safety_score": Decimal("0.9"),
     "is_wildcard": True, "is_alias": True, "expires_at": datetime(2098, 12, 30, tzinfo=UTC),
     "details": {"description": "Ox Alpha"},
+    "price_card": {"format": 1, "prices": {"input": "0.00000015"}, "provenance": {"input": "openrouter"}},
 }  # fmt: skip
 
 
