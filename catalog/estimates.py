@@ -12,11 +12,12 @@ Pure: no Django, no I/O.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
 from catalog.cards import card_quote
-from catalog.pricing import PriceCard, Usage
+from catalog.pricing import PriceCard, Usage, card_to_json
 from catalog.pricing.calculator import BILLED_AS, leaf_quantities
 
 LEAVES = tuple(unit for unit, _ in leaf_quantities(Usage()))
@@ -46,12 +47,26 @@ def cost_plan(card: PriceCard | None) -> CostPlan | None:
     if card is None:
         return None
     if card.windows or card.service_tiers:
-        return CostPlan((), (), card)
+        return _canonical_card(card)
     prices, vectors = dict(card.prices), [_vector(card.prices)]
     for tier in card.tiers:
         prices.update(tier.prices)
         vectors.append(_vector(prices))
     return _canonical(tuple((t.threshold, t.inclusive) for t in card.tiers), tuple(vectors))
+
+
+_CARD_PLANS: dict[str, CostPlan] = {}
+
+
+def _canonical_card(card: PriceCard) -> CostPlan:
+    """One plan object for equal cards (cards hold mappings, so they are keyed by their JSON), so a request quotes
+    each distinct card once however many models carry it."""
+    text = json.dumps(card_to_json(card), sort_keys=True)
+    if text not in _CARD_PLANS:
+        if len(_CARD_PLANS) >= 65_536:  # bounded like _canonical's cache
+            _CARD_PLANS.clear()
+        _CARD_PLANS[text] = CostPlan((), (), card)
+    return _CARD_PLANS[text]
 
 
 @lru_cache(maxsize=65_536)

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from catalog.candidates import CAPABILITIES, STRATEGIES, Candidate
+from catalog.estimates import CostPlan
 
 BALANCED_PRICE_WEIGHT = 0.25
+USAGE_STRATEGIES = ("cheapest", "balanced")  # ranked by what the stated usage costs when a usage is stated
+# The candidates of one provider and plan as (position in the strategy's flat order, candidate), best-first.
+Stream = tuple[tuple[int, Candidate], ...]
 
 
 class _Scale:
@@ -35,6 +39,9 @@ class CatalogIndex:
     callable_by_category: dict[tuple[str, str], tuple[Candidate, ...]] = field(default_factory=dict)
     not_callable: Counter[str] = field(default_factory=Counter)  # NOT_CALLABLE key -> how many candidates
     balanced_rest: dict[int, float] = field(default_factory=dict)  # id -> the balanced score but its price part
+    # strategy -> (provider, the candidates of one provider and plan) for USAGE_STRATEGIES: a usage prices a plan
+    # once and leaves the order within a group as it is, so a request reads the groups' heads, not a sorted catalog.
+    usage_streams: dict[str, tuple[tuple[str, Stream], ...]] = field(default_factory=dict)
 
 
 def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
@@ -54,9 +61,23 @@ def build_index(candidates: Iterable[Candidate]) -> CatalogIndex:
     only_callable_by_category = {key: tuple(c for c in pool if c.callable) for key, pool in by_category.items()}
     not_callable = Counter(c.not_callable_reason or "unknown" for c in candidates if not c.callable)
     rest = {c.id: score(c, "balanced", scale, 0.0) for c in candidates}
+    streams = {strategy: _plan_streams(ordered[strategy], rest, strategy) for strategy in USAGE_STRATEGIES}
     return CatalogIndex(
-        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable, rest
-    )
+        len(candidates), scale, ordered, by_category, only_callable, only_callable_by_category, not_callable, rest,
+        streams,
+    )  # fmt: skip
+
+
+def _plan_streams(ordered: tuple[Candidate, ...], rest: dict[int, float], strategy: str):
+    """The candidates grouped by provider and cost plan, each group best-first for the strategy whatever the usage:
+    by the rest of the balanced score (the price part is the group's own), then by the flat order."""
+    groups: dict[tuple[str, CostPlan | None], list[tuple[int, Candidate]]] = defaultdict(list)
+    for position, c in enumerate(ordered):
+        groups[c.provider, c.plan].append((position, c))
+    if strategy == "balanced":
+        for group in groups.values():
+            group.sort(key=lambda entry: -rest[entry[1].id])  # stable: ties keep the flat order
+    return tuple((provider, tuple(group)) for (provider, _), group in groups.items())
 
 
 def _price_score(c: Candidate) -> float:

@@ -13,18 +13,19 @@ so, in words, in `Selection.reasons`.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import islice
+from typing import Any
 
 from catalog.candidates import CAPABILITY_BITS, NOT_CALLABLE, Candidate, Ranked, Requirements, Selection
 from catalog.cards import card_quote
 from catalog.entries import decimal_text
 from catalog.estimates import plan_cost, usage_leaves, usage_scale
 from catalog.pricing import per_mtok
-from catalog.ranking import BALANCED_PRICE_WEIGHT, CatalogIndex, score, usage_price_score
-
-USAGE_STRATEGIES = ("cheapest", "balanced")  # ranked by what the stated usage costs when a usage is stated
+from catalog.ranking import BALANCED_PRICE_WEIGHT, USAGE_STRATEGIES, CatalogIndex, score, usage_price_score
 
 
 def rejection(c: Candidate, r: Requirements) -> str | None:
@@ -162,9 +163,7 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     """The best eligible model and up to `requirements.fallbacks` more; `selected` is None when nothing fits."""
     eligible, rejections = _eligible(index, requirements)
     by_usage = requirements.usage is not None and requirements.strategy in USAGE_STRATEGIES
-    if by_usage:
-        eligible = _by_usage(index, eligible, requirements)
-    chain = _chain(eligible, requirements)
+    chain = _usage_chain(index, eligible, requirements) if by_usage else _chain(eligible, requirements)
     preferred = set(requirements.preferred)
     ranked = [
         Ranked(c, round(_usage_score(c, requirements, index) if by_usage else score(c, requirements.strategy,
@@ -181,24 +180,52 @@ def select(index: CatalogIndex, requirements: Requirements) -> Selection:
     return selection
 
 
-def _by_usage(index: CatalogIndex, eligible: list[Candidate], r: Requirements) -> list[Candidate]:
-    """The eligible candidates best-first by the score of what the stated usage costs on each (ties keep the flat
-    order: the sort is stable). Each distinct cost plan is priced once per request (equal plans are one object)."""
+def _usage_key(index: CatalogIndex, r: Requirements) -> Callable[[Candidate], Any]:
+    """A candidate's sort key for the stated usage, lower first: minus its score, whose price part is what the usage
+    costs on its plan; `balanced` then breaks ties on the rest of its score (as the index orders one plan's models,
+    even where adding the price rounds two scores together). Each distinct plan is priced once per request (equal
+    plans are one object)."""
     usage, stated = r.usage, r.requests_stated
     leaves, per_blend = usage_leaves(usage), usage_scale(usage)
-    memo: dict = {}
+    prices: dict = {}
 
-    def priced(plan) -> float:
-        memo[plan] = usage_price_score(plan_cost(plan, usage, leaves, requests_stated=stated), per_blend)
-        return memo[plan]
+    def price(plan) -> float:
+        if plan not in prices:
+            prices[plan] = usage_price_score(plan_cost(plan, usage, leaves, requests_stated=stated), per_blend)
+        return prices[plan]
 
-    if r.strategy == "balanced":  # one pass over the candidates: each is touched once
-        rest, weight = index.balanced_rest, BALANCED_PRICE_WEIGHT
-        keys = [rest[c.id] + weight * (memo[p] if (p := c.plan) in memo else priced(p)) for c in eligible]
-    else:
-        keys = [memo[p] if (p := c.plan) in memo else priced(p) for c in eligible]
-    order = sorted(range(len(eligible)), key=keys.__getitem__, reverse=True)
-    return [eligible[i] for i in order]
+    if r.strategy == "balanced":
+        rest = index.balanced_rest
+        return lambda c: (-(rest[c.id] + BALANCED_PRICE_WEIGHT * price(c.plan)), -rest[c.id])
+    return lambda c: -price(c.plan)
+
+
+def _usage_chain(index: CatalogIndex, eligible: list[Candidate], r: Requirements) -> list[Candidate]:
+    """_chain() for a stated usage, without sorting the eligible models: the index keeps each (provider, plan)
+    group's candidates in their order already (one price per group), so the best of each other provider is the
+    first eligible one of its groups, and filling up with the rest reads only the head of the groups' merge. Ties
+    fall to the flat order (`position`), as a stable sort would leave them."""
+    key, count = _usage_key(index, r), r.fallbacks + 1
+    chain = sorted(_preferred(eligible, r.preferred), key=lambda c: (r.preferred.index(c.model), key(c)))[:count]
+    left = set(map(id, eligible)) - set(map(id, chain))
+    groups = index.usage_streams[r.strategy]
+
+    def ranked(entries) -> Iterator[tuple[Any, int, Candidate]]:
+        return ((key(c), position, c) for position, c in entries if id(c) in left)
+
+    best: dict[str, tuple[Any, int, Candidate]] = {}  # provider -> its best eligible candidate
+    taken = {c.provider for c in chain}
+    for provider, entries in groups:
+        if provider in taken or (head := next(ranked(entries), None)) is None:
+            continue
+        if provider not in best or head < best[provider]:
+            best[provider] = head
+    chain += [c for _, _, c in sorted(best.values())[: count - len(chain)]]
+    if len(chain) < count:  # every provider is in: the best of the rest, whoever provides them
+        left -= set(map(id, chain))
+        merged = heapq.merge(*(ranked(entries) for _, entries in groups))
+        chain += [c for _, _, c in islice(merged, count - len(chain))]
+    return chain
 
 
 def _usage_score(c: Candidate, r: Requirements, index: CatalogIndex) -> float:
