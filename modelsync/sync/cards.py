@@ -38,7 +38,8 @@ def _named(card: PriceCard, source: str) -> PriceCard:
 
 
 def _key(value: dict) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    """The memo key of a price object; a TypeError for what JSON cannot key (then it is parsed each time)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def openrouter_card(external_id: str, pricing: dict, source: str) -> tuple[CardJSON, list[Finding]]:
@@ -49,6 +50,8 @@ def openrouter_card(external_id: str, pricing: dict, source: str) -> tuple[CardJ
         card, notes = _openrouter(_key(pricing), source)
     except (TypeError, orjson.JSONEncodeError):  # what cannot be a memo key is parsed each time
         card, notes = _openrouter_parsed(pricing, source)
+    if not notes:  # most price objects: nothing to say
+        return card, []
     return card, card_findings(external_id, [note for note in notes if not note.startswith(COLUMN_KEYS)])
 
 
