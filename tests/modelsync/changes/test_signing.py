@@ -3,6 +3,7 @@ a replay outside the tolerance, another id or another byte does not; both secret
 new one after it; secrets issued before keep their key."""
 
 import base64
+import contextlib
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -105,10 +106,8 @@ def test_a_secret_issued_before_keeps_its_key_the_bytes_of_the_whole_secret():
     headers = headers_now([legacy], "msg", body)
     assert verifies(legacy.encode(), body, headers)  # a receiver passes it as bytes: Webhook(secret.encode())
     # Read as a string, the library drops its "-" and "_" and derives another key, or cannot read it at all.
-    try:
+    with contextlib.suppress(ValueError):  # binascii.Error: about one such secret in four is not read at all
         assert not verifies(legacy, body, headers)
-    except ValueError:  # binascii.Error: about one such secret in four
-        pass
 
 
 @given(st.text(st.characters(codec="ascii", categories=("L", "N")) | st.sampled_from("-_"), min_size=43,

@@ -14,7 +14,7 @@ from modelsync.changes.scope import MAX_MODEL_PATTERNS
 from modelsync.changes.signing import _encrypt
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.factories import LLMModelFactory
-from tests.modelsync.changes.test_webhooks import drain_and_send, endpoint_for, event, receiver, verified  # noqa: F401
+from tests.modelsync.changes.test_webhooks import drain_and_send, endpoint_for, event, verified
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:modelsync_webhookendpoint_changelist"

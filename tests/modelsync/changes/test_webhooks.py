@@ -12,19 +12,8 @@ from standardwebhooks import Webhook
 from modelsync.changes.outbox import delivery_attempt, outbox_drain, url_refusal
 from modelsync.changes.signing import endpoint_secret_reset, signing_key
 from modelsync.models import Event, Source, WebhookDelivery, WebhookEndpoint
-from tests.modelsync.changes.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on loopback
-    settings.MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS = 0.5
-    settings.MODELSYNC_WEBHOOK_TIMEOUT = 1.0
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def endpoint_for(receiver, **fields) -> tuple[WebhookEndpoint, str]:
