@@ -21,6 +21,11 @@ from modelsync.models import Event, WebhookEndpoint
 
 DELIVERY_LOG_LIMIT = 50
 SECRET_ONCE = "admin/modelsync/webhookendpoint/secret_once.html"
+SECRET_KINDS = {
+    "standard": "Standard Webhooks (whsec_)",
+    "legacy": "Issued before Standard Webhooks: receivers pass it as bytes; rotate it for a standard one",
+    "unreadable": "Not readable with this DJANGO_SECRET_KEY (it was changed): deliveries fail; rotate it",
+}
 
 
 # --- Webhooks ------------------------------------------------------------------------------------------------
@@ -90,8 +95,7 @@ def _secret_page(request, admin_site, opts, shown: list[tuple[WebhookEndpoint, s
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ("name", "url", "callable_only", "enabled", "consecutive_failures", "disabled_reason",
-                    "secret_state")  # fmt: skip
+    list_display = ("name", "url", "callable_only", "enabled", "consecutive_failures", "disabled_reason")
     list_filter = ("enabled", "callable_only")
     readonly_fields = ("secret_state", "consecutive_failures", "disabled_reason", "created_at", "delivery_log")
     actions = ["send_test_event", "rotate_secret", "retire_old_secret"]
@@ -112,8 +116,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         """What kind of secret signs and whether an old one signs too; never a secret."""
         if obj.pk is None:
             return "Issued when the endpoint is saved, and shown once."
-        kind = "Standard Webhooks (whsec_)" if endpoint_secret_kind(obj) == "standard" else (
-            "Issued before Standard Webhooks: receivers pass it as bytes; rotate it for a standard one")  # fmt: skip
+        kind = SECRET_KINDS[endpoint_secret_kind(obj)]
         if endpoint_is_rotating(obj, timezone.now()):
             until = timezone.localtime(obj.previous_secret_until).strftime("%Y-%m-%d %H:%M %Z")
             return f"{kind}. Rotating: the old secret signs too until {until}."

@@ -131,8 +131,9 @@ def webhook_secret_rotate(endpoint_id: int) -> tuple[WebhookEndpoint, str | None
             return endpoint, None
         secret = endpoint_secret_rotate(endpoint, now, settings.MODELSYNC_WEBHOOK_ROTATION_HOURS)
         endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_until"])
+    until = endpoint.previous_secret_until
     logger.info("webhook endpoint=%s secret rotated; the old one signs until %s", endpoint.pk,
-                endpoint.previous_secret_until.isoformat())  # fmt: skip
+                until.isoformat() if until else "never (unreadable)")  # fmt: skip
     return endpoint, secret
 
 

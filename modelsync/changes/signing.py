@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 from modelsync.models import WebhookEndpoint
@@ -100,9 +100,12 @@ def endpoint_secret_rotate(endpoint: WebhookEndpoint, now: datetime, hours: floa
     """A new secret for `endpoint` (unsaved) while the current one keeps signing for `hours` more; the new one is
     returned, once. The caller refuses a second rotation while one is under way (endpoint_is_rotating)."""
     previous = endpoint.secret_encrypted
+    if endpoint_secret_kind(endpoint) == "unreadable":
+        previous = ""  # it signs nothing (kept under another DJANGO_SECRET_KEY): the new one alone signs
     secret = secret_new()
     endpoint.secret_encrypted = _encrypt(secret)
-    endpoint.previous_secret_encrypted, endpoint.previous_secret_until = previous, now + timedelta(hours=hours)
+    endpoint.previous_secret_encrypted = previous
+    endpoint.previous_secret_until = now + timedelta(hours=hours) if previous else None
     return secret
 
 
@@ -122,5 +125,10 @@ def endpoint_signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[s
 
 
 def endpoint_secret_kind(endpoint: WebhookEndpoint) -> str:
-    """The kind of secret that signs, "standard" or "legacy" (issued before Standard Webhooks); never the secret."""
-    return "standard" if secret_is_standard(_decrypt(endpoint.secret_encrypted)) else "legacy"
+    """The kind of secret that signs, "standard", "legacy" (issued before Standard Webhooks) or "unreadable" (kept
+    under another DJANGO_SECRET_KEY: rotate it); never the secret."""
+    try:
+        secret = _decrypt(endpoint.secret_encrypted)
+    except InvalidToken:
+        return "unreadable"
+    return "standard" if secret_is_standard(secret) else "legacy"

@@ -159,3 +159,13 @@ def test_a_reset_ends_a_rotation_and_the_kind_is_told_without_the_secret():
     new = endpoint_secret_reset(endpoint)
     assert endpoint_signing_secrets(endpoint, NOW) == [new] and endpoint.previous_secret_until is None
     assert endpoint_secret_kind(endpoint) == "standard"
+
+
+def test_a_secret_kept_under_another_django_secret_key_is_unreadable_and_rotates_to_the_new_one_alone(settings):
+    endpoint = WebhookEndpoint(name="team", url="https://example.com/")
+    settings.SECRET_KEY = "the-key-before"
+    endpoint_secret_reset(endpoint)
+    settings.SECRET_KEY = "the-key-now"
+    assert endpoint_secret_kind(endpoint) == "unreadable"
+    new = endpoint_secret_rotate(endpoint, NOW, hours=24)
+    assert endpoint_signing_secrets(endpoint, NOW) == [new] and not endpoint_is_rotating(endpoint, NOW)

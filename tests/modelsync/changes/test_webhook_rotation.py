@@ -143,3 +143,15 @@ def test_the_admin_form_names_what_is_wrong_with_a_pattern(receiver, admin_clien
     response = post_patterns(admin_client, receiver, text)
     assert response.status_code == 200 and not WebhookEndpoint.objects.exists()
     assert error in response.content.decode()
+
+
+def test_an_unreadable_secret_is_said_so_and_rotating_it_delivers_again(receiver, admin_client, settings):
+    now, settings.SECRET_KEY = settings.SECRET_KEY, "the-key-before"
+    endpoint, _ = endpoint_for(receiver)
+    settings.SECRET_KEY = now  # DJANGO_SECRET_KEY changed since: the stored secret cannot be decrypted
+    page = admin_client.get(reverse("admin:modelsync_webhookendpoint_change", args=[endpoint.pk])).content.decode()
+    assert "Not readable with this DJANGO_SECRET_KEY" in page
+    ((_, new),) = action(admin_client, "rotate_secret", endpoint).context["shown"]
+    event()
+    drain_and_send()
+    assert verified(receiver.received[0], new) and len(receiver.received[0].headers["webhook-signature"].split()) == 1
