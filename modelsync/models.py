@@ -240,7 +240,7 @@ class Event(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """A URL told about events. Its signing secret is shown once at creation and kept only encrypted."""
+    """A URL told about events; its signing secret (and the old one during a rotation) is kept only encrypted."""
 
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=500, help_text="Where events are POSTed; no redirects are followed.")
@@ -249,16 +249,16 @@ class WebhookEndpoint(models.Model):
         Source, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
         help_text="Only events of this source (a failing source, its models); empty = every source.",
     )  # fmt: skip
-    callable_only = models.BooleanField(
-        "callable models only",
-        default=True,
+    model_patterns = models.JSONField(default=list, blank=True, help_text="Model names or glob patterns; none = all.")
+    callable_only = models.BooleanField("callable models only", default=True,
         help_text="Events of models a gateway can route, and of sources. Untick to hear descriptive records' events "
-        "too (the cost map's, OpenRouter's when it is descriptive-only): thousands at a time.",
-    )
+        "too (the cost map's, OpenRouter's when it is descriptive-only): thousands at a time.")  # fmt: skip
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     secret_encrypted = models.TextField(editable=False)
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     # The outbox cursor: events up to this id have been considered for this endpoint (the newest at creation).
     last_event_id = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -251,6 +251,8 @@ MODELSYNC_WEBHOOK_MAX_ATTEMPTS = env.int("MODELSYNC_WEBHOOK_MAX_ATTEMPTS", defau
 MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS = env.float("MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 MODELSYNC_WEBHOOK_DISABLE_AFTER = env.int("MODELSYNC_WEBHOOK_DISABLE_AFTER", default=20)
 MODELSYNC_WEBHOOK_DRAIN_INTERVAL = env.int("MODELSYNC_WEBHOOK_DRAIN_INTERVAL", default=60)
+# Hours a rotated-out webhook secret keeps signing beside the new one, unless staff retire it sooner (admin).
+MODELSYNC_WEBHOOK_ROTATION_HOURS = env.float("MODELSYNC_WEBHOOK_ROTATION_HOURS", default=24.0)
 # Loopback, private, link-local and reserved addresses are refused as webhook targets (SSRF) unless this is set.
 MODELSYNC_WEBHOOK_ALLOW_PRIVATE = env.bool("MODELSYNC_WEBHOOK_ALLOW_PRIVATE", default=False)
 # Glob patterns (on the model name) that mark a model recommended, e.g. "gpt-4o*,claude-*-sonnet*".

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -21,8 +22,13 @@ from django.utils import timezone
 
 from modelsync import queue
 from modelsync.changes.payloads import EventSerializer
-from modelsync.changes.scope import events_with_scope_flag
-from modelsync.changes.signing import endpoint_secret, signature
+from modelsync.changes.scope import events_with_scope_flag, model_matcher
+from modelsync.changes.signing import (
+    endpoint_is_rotating,
+    endpoint_secret_rotate,
+    endpoint_signing_secrets,
+    webhook_headers,
+)
 from modelsync.changes.targets import TargetRefused, target_check
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from modelsync.sync.http import pinned_post
@@ -54,18 +60,25 @@ def _lease_seconds() -> float:
 @transaction.atomic
 def outbox_drain() -> list[int]:
     """Deliveries for the events past each enabled endpoint's cursor; then lease and return the due ones."""
-    for endpoint in WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True):
+    endpoints = list(WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(enabled=True))
+    for endpoint in endpoints:
         after_cursor = Event.objects.filter(id__gt=endpoint.last_event_id).order_by("id")
-        events = list(events_with_scope_flag(after_cursor)[:DRAIN_BATCH])
+        events = list(events_with_scope_flag(after_cursor).annotate(catalog_name=F("llm_model__model"))[:DRAIN_BATCH])
         if not events:
             continue
-        wanted = [event for event in events if _wants(endpoint, event)]
+        matches = model_matcher(endpoint.model_patterns)
+        wanted = [event for event in events if _wants(endpoint, event) and matches(_model_name(event))]
         WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(endpoint=endpoint, event=event, delivery_id=uuid.uuid4()) for event in wanted],
             ignore_conflicts=True,
         )
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_event_id=events[-1].pk)
     now = timezone.now()
+    # An old secret past its rotation signs nothing more (endpoint_signing_secrets), so it is not kept either; only on
+    # the rows this drain holds, so two drains never wait on each other's locks.
+    WebhookEndpoint.objects.filter(pk__in=[e.pk for e in endpoints], previous_secret_until__lte=now).update(
+        previous_secret_encrypted="", previous_secret_until=None
+    )
     due = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
         Q(leased_until__isnull=True) | Q(leased_until__lt=now),
         status=WebhookDelivery.Status.PENDING, endpoint__enabled=True, next_attempt_at__lte=now,
@@ -84,6 +97,13 @@ def _wants(endpoint: WebhookEndpoint, event: Event) -> bool:
     )
 
 
+def _model_name(event: Event) -> str | None:
+    """The model an event is about, by the name its body shows (the catalog's name if the data has none); None for
+    an event about no model."""
+    named = event.data.get("model") if isinstance(event.data, dict) else None
+    return named or event.catalog_name or None
+
+
 def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `webhook.test` delivery for `endpoint`, queued after commit (admin's "Send test event")."""
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=None, delivery_id=uuid.uuid4())
@@ -95,6 +115,34 @@ def test_delivery_create(endpoint: WebhookEndpoint) -> WebhookDelivery:
 
     queue.enqueue_on_commit(queue.WEBHOOK_DELIVER, delivery.pk, unqueued=unqueued)
     return delivery
+
+
+# --- Secret rotation (admin's "Rotate secret" and "Retire the old secret") -------------------------------------
+
+
+def webhook_secret_rotate(endpoint_id: int) -> tuple[WebhookEndpoint, str | None]:
+    """A new secret for the endpoint, returned once, while the old one signs too for
+    MODELSYNC_WEBHOOK_ROTATION_HOURS; None while a rotation is under way, as rotating again would drop the old secret
+    at once from under receivers still holding it (retire it first)."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        now = timezone.now()
+        if endpoint_is_rotating(endpoint, now):
+            return endpoint, None
+        secret = endpoint_secret_rotate(endpoint, now, settings.MODELSYNC_WEBHOOK_ROTATION_HOURS)
+        endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_until"])
+    until = endpoint.previous_secret_until
+    logger.info("webhook endpoint=%s secret rotated; the old one signs until %s", endpoint.pk,
+                until.isoformat() if until else "never (unreadable)")  # fmt: skip
+    return endpoint, secret
+
+
+def webhook_old_secrets_retire(endpoint_ids: list[int]) -> int:
+    """End the rotations of these endpoints now: only the new secret signs. Returns how many were rotating."""
+    retired = WebhookEndpoint.objects.filter(pk__in=endpoint_ids).exclude(previous_secret_encrypted="")
+    count = retired.update(previous_secret_encrypted="", previous_secret_until=None)
+    logger.info("webhook old secrets retired endpoints=%s", sorted(endpoint_ids))
+    return count
 
 
 # --- One attempt -----------------------------------------------------------------------------------------------
@@ -150,14 +198,16 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> 
         target = target_check(endpoint.url, allow_private=settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE)
     except TargetRefused as refusal:
         return None, str(refusal)
-    secret = endpoint_secret(endpoint)
+    # Standard Webhooks: webhook-id is the delivery's idempotency id, the same on every attempt; the timestamp and
+    # so the signature are each attempt's own, so a receiver can refuse a replayed old delivery.
+    signed = webhook_headers(endpoint_signing_secrets(endpoint, timezone.now()), str(delivery.delivery_id),
+                             int(time.time()), body)  # fmt: skip
     headers = {
         "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": "modelsync-webhooks",
         "X-Modelsync-Event": json.loads(body)["type"],
-        "X-Modelsync-Delivery": str(delivery.delivery_id),
-        "X-Modelsync-Signature": signature(secret, body),
+        **signed,
     }
     status_code, error = pinned_post(target, body, headers, timeout=settings.MODELSYNC_WEBHOOK_TIMEOUT)
     if error:

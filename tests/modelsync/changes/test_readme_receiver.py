@@ -1,15 +1,18 @@
-"""The README's webhook receiver, run as written, accepts a real signed delivery and refuses a wrong secret."""
+"""The README's webhook receiver, run as written (the `standardwebhooks` verify call), accepts a real signed delivery
+and refuses a wrong secret and a replayed one."""
 
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from urllib.error import HTTPError
 
 import pytest
 
 from modelsync.changes.outbox import delivery_attempt, outbox_drain
-from modelsync.changes.signing import endpoint_secret_reset
+from modelsync.changes.signing import endpoint_secret_reset, secret_new, webhook_headers
 from modelsync.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.settings_vars import ROOT
 
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def readme_receiver() -> str:
     section = ROOT.joinpath("README.md").read_text().split("## Following changes", 1)[1].split("\n## ", 1)[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len([line for line in code.splitlines() if line.strip()]) <= 12  # a receiver in ten-odd lines
+    assert len([line for line in code.splitlines() if line.strip()]) <= 15  # a receiver in fifteen lines at most
     return code
 
 
@@ -66,7 +69,26 @@ def test_the_readme_receiver_verifies_the_signature(running_receiver, settings):
     assert WebhookDelivery.objects.get().last_status_code == 204
 
     Event.objects.create(type="model.deactivated", data={"model": "acme/chat", "changes": {}})
-    start("not-the-secret")
+    start(secret_new())
     (pk,) = outbox_drain()
     delivery_attempt(pk)
     assert WebhookDelivery.objects.get(pk=pk).last_status_code == 401
+
+
+def test_the_readme_receiver_refuses_a_replay_of_a_signed_delivery(running_receiver):
+    """A delivery captured and sent again ten minutes on: signed by the secret, but its timestamp is too old."""
+    port, start = running_receiver
+    secret = secret_new()
+    start(secret)
+    body = b'{"delivery":"d","event":null,"type":"webhook.test"}'
+
+    def post(age: int) -> int:
+        headers = webhook_headers([secret], "msg_replayed", int(time.time()) - age, body)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/", body, headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except HTTPError as error:
+            return error.code
+
+    assert (post(0), post(600)) == (204, 401)

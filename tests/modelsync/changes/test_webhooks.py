@@ -1,32 +1,19 @@
 """Webhooks in one process: signed deliveries to a real loopback receiver, retries, disable, the secret (SSRF:
 test_webhook_targets.py)."""
 
-import hashlib
-import hmac
 import io
-import json
 import logging
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from standardwebhooks import Webhook
 
 from modelsync.changes.outbox import delivery_attempt, outbox_drain, url_refusal
-from modelsync.changes.signing import endpoint_secret_reset
+from modelsync.changes.signing import endpoint_secret_reset, signing_key
 from modelsync.models import Event, Source, WebhookDelivery, WebhookEndpoint
-from tests.modelsync.changes.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.MODELSYNC_WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on loopback
-    settings.MODELSYNC_WEBHOOK_RETRY_BASE_SECONDS = 0.5
-    settings.MODELSYNC_WEBHOOK_TIMEOUT = 1.0
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def endpoint_for(receiver, **fields) -> tuple[WebhookEndpoint, str]:
@@ -41,9 +28,8 @@ def drain_and_send() -> list[float | None]:
 
 
 def verified(received, secret: str) -> dict:
-    expected = hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(received.headers["X-Modelsync-Signature"], expected)
-    return json.loads(received.body)
+    """The body, once the Standard Webhooks reference verifier accepts it (it raises otherwise)."""
+    return Webhook(secret).verify(received.body, received.headers)
 
 
 def event(type_: str = "model.price_changed", source=None) -> Event:
@@ -62,7 +48,8 @@ def test_each_matching_event_is_one_signed_delivery(receiver):
     first = receiver.received[0]
     assert first.headers["X-Modelsync-Event"] == "model.price_changed"
     delivery = WebhookDelivery.objects.get(event=wanted[0])
-    assert first.headers["X-Modelsync-Delivery"] == str(delivery.delivery_id) == bodies[0]["delivery"]
+    assert first.headers["webhook-id"] == str(delivery.delivery_id) == bodies[0]["delivery"]
+    assert "X-Modelsync-Signature" not in first.headers  # the scheme of our own is gone
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
 
 
@@ -82,7 +69,7 @@ def test_500_twice_then_200_is_three_attempts_with_backoff_and_one_success(recei
     assert [delivery_attempt(pk), delivery_attempt(pk), delivery_attempt(pk)] == [0.5, 1.0, None]
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 3, 200)
-    assert len({r.headers["X-Modelsync-Delivery"] for r in receiver.received}) == 1 and len(receiver.received) == 3
+    assert len({r.headers["webhook-id"] for r in receiver.received}) == 1 and len(receiver.received) == 3
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 0
 
@@ -150,30 +137,37 @@ def test_the_admin_form_names_the_ssrf_refusal(admin_client):
     )  # more cases: test_webhook_targets.py
 
 
-def test_the_secret_is_shown_once_and_found_nowhere_after(receiver, admin_client, reader, caplog):
+def test_the_secrets_are_shown_once_and_found_nowhere_after(receiver, admin_client, reader, client, caplog):
+    """Canary secrets, the first and a rotated one: on their one page each, then in no page, API answer, metrics,
+    log line or dumpdata, in any form (the whole secret, its base64 key, the key in hex)."""
     caplog.set_level(logging.DEBUG)
     event()
     add = admin_client.post(reverse("admin:modelsync_webhookendpoint_add"),
                             {"name": "canary", "url": receiver.url, "enabled": "on",
                              "event_types": ["model.price_changed"]})  # fmt: skip
-    secret = add.context["secret"]
-    assert secret.startswith("whsec_") and secret in add.content.decode()
+    ((_, secret),) = add.context["shown"]
+    assert secret.startswith("whsec_") and secret in add.content.decode() and "no-store" in add["Cache-Control"]
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.last_event_id == Event.objects.get().pk  # history is not replayed to a new endpoint
     event()
     drain_and_send()
     verified(receiver.received[0], secret)
+    changelist = reverse("admin:modelsync_webhookendpoint_changelist")
+    rotate = admin_client.post(changelist, {"action": "rotate_secret", "_selected_action": [endpoint.pk]})
+    ((_, new),) = rotate.context["shown"]
+    assert new in rotate.content.decode() and secret not in rotate.content.decode()
+    assert "no-store" in rotate["Cache-Control"]
 
-    admin_client.post(reverse("admin:modelsync_webhookendpoint_changelist"),
-                      {"action": "send_test_event", "_selected_action": [endpoint.pk]})  # fmt: skip
+    admin_client.post(changelist, {"action": "send_test_event", "_selected_action": [endpoint.pk]})
     pages = [admin_client.get(reverse("admin:modelsync_webhookendpoint_change", args=[endpoint.pk])),
-             admin_client.get(reverse("admin:modelsync_webhookendpoint_changelist")),
-             reader.get("/api/v1/changes/")]  # fmt: skip
+             admin_client.get(changelist), reader.get("/api/v1/changes/"), client.get("/metrics")]  # fmt: skip
     dump = io.StringIO()
     call_command("dumpdata", stdout=dump)
     texts = [page.content.decode() for page in pages] + [dump.getvalue(), caplog.text]
-    assert all(secret not in text for text in texts)
+    canaries = [form for one in (secret, new) for form in (one, one.removeprefix("whsec_"), signing_key(one).hex())]
+    assert [(canary, n) for canary in canaries for n, text in enumerate(texts) if canary in text] == []
     assert "succeeded" in texts[0] and "model.price_changed" in texts[0]  # the delivery log
+    assert "Rotating: the old secret signs too until" in texts[0] and pages[3].status_code == 200
 
 
 def test_send_test_event_delivers_a_signed_test(receiver, admin_client, django_capture_on_commit_callbacks,
