@@ -1,8 +1,9 @@
 """Retirements, read: every offered model with a retirement date in force, its provenance and its successor.
 
-The rules (which date wins, the shapes) are pure, in catalog.retirement_rules; this module reads the rows. Only
-models some gateway can route are listed (active, visible, of a callable source): a descriptive record (the cost
-map's, OpenRouter's when it only describes) lends its date to the callable models linked to it instead.
+The rules are pure: which date wins in catalog.retirement_rules, the successor in catalog.succession; this module
+reads the rows and the selection snapshot. Only models some gateway can route are listed (active, visible, of a
+callable source): a descriptive record (the cost map's, OpenRouter's when it only describes) lends its date to the
+callable models linked to it instead.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from catalog.candidates import Candidate
 from catalog.models import LLMModel
 from catalog.retirement_rules import Retirement, Successor, effective_date, in_window
+from catalog.snapshot import Snapshot, candidate_from_entry, snapshot_get
+from catalog.succession import successor_pick
 
 __all__ = ["Retirement", "Successor", "effective_retirement", "retirements"]
 
@@ -29,17 +33,19 @@ def retirements(
     *, source: str | None = None, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[Retirement]:
     """Every retirement in force whose day is within [`start`, `end`] (inclusive, either open), of the source
-    named `source` if given, ordered by day, then model name and id."""
-    models = _dated()
-    if source is not None:
-        models = models.filter(source__name=source)
-    found = [r for model in models if (r := _retirement(model)) is not None and in_window(r.date, start, end)]
-    return sorted(found, key=lambda r: (r.date, r.model.model, r.model.pk))
+    named `source` if given, each with its successor; ordered by day, then model name and id."""
+    every = [r for model in _dated() if (r := _retirement(model)) is not None]
+    wanted = [r for r in every if (source is None or r.model.source.name == source) and in_window(r.date, start, end)]
+    return sorted(_with_successors(wanted, every), key=lambda r: (r.date, r.model.model, r.model.pk))
 
 
 def effective_retirement(model: LLMModel) -> Retirement | None:
-    """The retirement in force for one model (whatever its visibility), or None when nobody states a date."""
-    return _retirement(model)
+    """The retirement in force for one model (whatever its visibility) with its successor; None without a date."""
+    found = _retirement(model)
+    if found is None:
+        return None
+    every = [r for other in _dated().exclude(pk=model.pk) if (r := _retirement(other)) is not None]
+    return _with_successors([found], [found, *every])[0]
 
 
 def _retirement(model: LLMModel) -> Retirement | None:
@@ -67,3 +73,51 @@ def _staff_successor(model: LLMModel) -> Successor | None:
         chosen_by="staff",
         reasons=("set by staff on the model page",),
     )
+
+
+def _with_successors(wanted: list[Retirement], every: list[Retirement]) -> list[Retirement]:
+    """`wanted`, those without staff's successor given selection's; models retiring on or before a model's day
+    (among `every`) are never its successor."""
+    if all(r.successor is not None for r in wanted):
+        return wanted
+    snapshot = snapshot_get()
+    days = [(r.date, r.model.pk) for r in every]
+    done = []
+    for r in wanted:
+        if r.successor is None:
+            left_out = {pk for day, pk in days if day <= r.date}
+            r = Retirement(r.model, r.date, r.provenance, _selected(snapshot, r.model, left_out))
+        done.append(r)
+    return done
+
+
+def _selected(snapshot: Snapshot, model: LLMModel, left_out: set[int]) -> Successor | None:
+    entry = snapshot.entries.get(model.pk)
+    retiring = candidate_from_entry(entry) if entry else _candidate(model)
+    pick = successor_pick(snapshot.index, retiring, left_out)
+    if pick is None:
+        return None
+    chosen = snapshot.entries[pick.ranked.candidate.id]
+    return Successor(
+        id=chosen["id"],
+        model=chosen["model"],
+        display_name=chosen["display_name"],
+        source=chosen["source"],
+        chosen_by="selection",
+        reasons=pick.reasons,
+    )
+
+
+def _candidate(model: LLMModel) -> Candidate:
+    """A model the snapshot does not hold (hidden, say) as selection sees one: staff's facts, else the source's,
+    else a linked record's."""
+    linked = {name: fact.get("value") for name, fact in (model.enrichment or {}).items() if isinstance(fact, dict)}
+    capabilities = next((c for c in (model.staff_capabilities, model.capabilities or None) if c is not None),
+                        linked.get("capabilities") or [])  # fmt: skip
+    context = model.staff_context_window or model.context_window or linked.get("context_window")
+    return Candidate(
+        id=model.pk, model=model.model, provider=model.provider, category=model.category,
+        capabilities=frozenset(capabilities), context_window=context, max_output_tokens=None,
+        pricing_status=model.pricing_status, input_cost=None, output_cost=None, is_free=model.is_free,
+        safety_score=None, popularity=0, is_recommended=False,
+    )  # fmt: skip

@@ -100,3 +100,37 @@ def test_the_gateways_own_date_and_the_cost_maps_through_the_link_are_both_liste
     assert found["claude-sonnet-4-5"] == (dt.date(2026, 11, 30), "linked:costmap")
     assert "gpt-4o-mini" not in found  # nobody states a date
     assert all(r.model.source == synced for r in retirements())  # cost-map records themselves are not listed
+
+
+def test_each_named_successor_is_callable_meets_the_category_capabilities_and_context_and_outlives_the_model(synced):
+    from catalog.snapshot import snapshot_get
+
+    found = retirements()
+    entries = snapshot_get().entries
+    day = {r.model.pk: r.date for r in found}
+    named = 0
+    for r in found:
+        if r.successor is None:
+            continue
+        named += 1
+        successor, retiring = entries[r.successor.id], entries[r.model.pk]
+        assert successor["callable"] and successor["category"] == retiring["category"]
+        assert set(retiring["capabilities"]) <= set(successor["capabilities"])
+        assert (successor["context_window"] or 0) >= (retiring["context_window"] or 0)
+        assert r.successor.id != r.model.pk and day.get(r.successor.id, dt.date.max) > r.date
+        assert r.successor.chosen_by == "selection" and r.successor.reasons[1] == f"category {retiring['category']}"
+    assert named >= 3
+    o3_mini = next(r for r in found if r.model.model == "o3-mini")
+    assert o3_mini.successor.source == "litellm" and entries[o3_mini.successor.id]["provider"] == "openai"
+    assert o3_mini.successor.reasons[0] == "same provider (openai)"
+
+
+def test_staffs_successor_wins_over_selections(synced):
+    from catalog.models import LLMModel
+
+    o3_mini = LLMModel.objects.get(source=synced, model="o3-mini")
+    o3_mini.staff_successor = LLMModel.objects.get(source=synced, model="gpt-4o-mini")
+    o3_mini.save()
+    retirement = effective_retirement(o3_mini)
+    assert (retirement.successor.model, retirement.successor.chosen_by) == ("gpt-4o-mini", "staff")
+    assert retirement.provenance == "linked:costmap"
