@@ -13,7 +13,8 @@ when a model stops working; the first that says anything wins:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 STAFF = "staff"
 LINKED = "linked:"
+RETIRED = 0  # the "lead time" of the day itself: `model.retired`
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +82,20 @@ def effective_date(
 def in_window(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
     """`start` <= day <= `end`, either bound open when None (both inclusive: a window of days)."""
     return (start is None or day >= start) and (end is None or day <= end)
+
+
+def due_lead(days_left: int, leads: tuple[int, ...], sent: Collection[int]) -> int | None:
+    """The warning due with `days_left` to go: the nearest lead time at or above it (RETIRED on the day or after),
+    unless it was `sent` already; None before the largest lead time.
+
+    A lead time that was missed is not sent late: a date that appears 5 days ahead gets the 7-day warning at once,
+    never the 90- and 30-day ones too (they would say less than the one sent); one that appears after the day gets
+    one `model.retired`. The daily run that was down catches up the same way: only the nearest is sent.
+    """
+    due = min((lead for lead in (*leads, RETIRED) if lead >= days_left), default=None)
+    return None if due is None or due in sent else due
+
+
+def successor_json(successor: Successor | None) -> dict[str, Any] | None:
+    """A successor as events and the API show it."""
+    return None if successor is None else {**asdict(successor), "reasons": list(successor.reasons)}

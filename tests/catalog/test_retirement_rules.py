@@ -5,7 +5,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.retirement_rules import Retirement, as_day, effective_date, in_window
+from catalog.retirement_rules import Retirement, as_day, due_lead, effective_date, in_window
 
 DAY = dt.date(2027, 3, 1)
 LINKED = {"expires_at": {"value": "2027-05-01", "from": "costmap"}}
@@ -48,3 +48,44 @@ def test_days_left_is_zero_on_the_day_and_negative_after(day, today):
 def test_a_window_is_inclusive_and_open_where_unbounded(day, start, end):
     expected = (start is None or start <= day) and (end is None or day <= end)
     assert in_window(day, start, end) is expected
+
+
+LEADS = (90, 30, 7, 1)
+
+
+def walk(first_left: int, last_left: int, leads=LEADS) -> list[tuple[int, int]]:
+    """(days left, lead sent) for each day from `first_left` days ahead down to `last_left`, sent leads remembered."""
+    sent, said = set(), []
+    for left in range(first_left, last_left - 1, -1):
+        if (lead := due_lead(left, leads, sent)) is not None:
+            sent.add(lead)
+            said.append((left, lead))
+    return said
+
+
+def test_walking_every_day_sends_each_lead_time_on_its_day_and_retired_on_the_day():
+    assert walk(200, -30) == [(90, 90), (30, 30), (7, 7), (1, 1), (0, 0)]
+
+
+def test_a_date_that_appears_late_gets_only_the_nearest_lead_time():
+    assert walk(5, -3) == [(5, 7), (1, 1), (0, 0)]
+    assert walk(-4, -10) == [(-4, 0)]  # appeared after the day: one model.retired
+    assert due_lead(91, LEADS, set()) is None
+
+
+@given(
+    leads=st.lists(st.integers(1, 400), min_size=1, max_size=6, unique=True).map(lambda d: tuple(sorted(d)[::-1])),
+    start=st.integers(-20, 500),
+    step=st.integers(1, 40),
+)
+def test_each_lead_is_sent_at_most_once_in_order_and_never_before_it_is_due(leads, start, step):
+    sent, said = set(), []
+    for left in range(start, -25, -step):  # a run every `step` days: some days missed
+        if (lead := due_lead(left, leads, sent)) is not None:
+            assert lead >= left and lead not in sent
+            assert not [other for other in (*leads, 0) if left <= other < lead]  # the nearest one due
+            sent.add(lead)
+            said.append(lead)
+    assert said == sorted(said, reverse=True)
+    if any(left <= 0 for left in range(start, -25, -step)):
+        assert said[-1] == 0  # whatever was missed, the day itself is told
