@@ -18,6 +18,7 @@ from catalog.admin_forms import (
 from catalog.cards import card_rows
 from catalog.entries import STAFF_SHOWN, decimal_text, detail_entry
 from catalog.models import LIFECYCLE_FIELDS, STAFF_FIELDS, SYNCED_FIELDS, LLMModel, ModelLink
+from catalog.retirements import effective_retirement
 from catalog.services import links_curate, llm_model_curate, llm_models_override
 
 DETAIL_EXTRA = ("details", "staff_description")
@@ -101,6 +102,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     ordering = ("model",)
     actions = ("publish", "hide", "mark_recommended", "unmark_recommended", "clear_recommended", "set_safety_score")
     inlines = (LinkInline,)
+    raw_id_fields = ("staff_successor",)  # a picker over thousands of models, not a select of them all
     readonly_fields = (
         "source",
         "external_id",
@@ -112,10 +114,12 @@ class LLMModelAdmin(admin.ModelAdmin):
         "popularity",
         "price_card_table",
         "change_history",
+        "retirement",
     )
     fieldsets = (
         (None, {"fields": ("source", "external_id", "model", "is_active", "deactivated_at")}),
         ("Staff overrides (a sync never changes these)", {"fields": ("synced_vs_override", *STAFF_FIELDS)}),
+        ("Retirement", {"fields": ("retirement",)}),
         ("Price card", {"fields": ("price_card_table",)}),
         ("Synced from upstream", {"fields": SHOWN_SYNCED_FIELDS, "classes": ("collapse",)}),
         ("Lifecycle", {"fields": ("first_seen_at", "last_seen_at", "consecutive_misses", "popularity")}),
@@ -173,6 +177,15 @@ class LLMModelAdmin(admin.ModelAdmin):
         row = LLMModel.objects.filter(pk=obj.pk).with_effective_values().entry_rows(*DETAIL_EXTRA).first()
         rows = card_rows(detail_entry(row)["price_card"]) if row else []
         return render_to_string("admin/catalog/llmmodel/price_card.html", {"rows": rows})
+
+    @admin.display(description="Retirement in force (staff's date, else the source's, else a linked record's)")
+    def retirement(self, obj: LLMModel):
+        found = effective_retirement(obj) if obj.pk else None
+        if found is None:
+            return "No retirement date: none set by staff, stated by the source or by a linked record."
+        successor = found.successor
+        move_to = f"{successor.model} ({successor.chosen_by}: {'; '.join(successor.reasons)})" if successor else "—"
+        return format_html("{} — from {}<br>Successor: {}", found.date.isoformat(), found.provenance, move_to)
 
     @admin.display(description="Changes made by syncs (newest first)")
     def change_history(self, obj: LLMModel):

@@ -132,6 +132,15 @@ class LLMModel(models.Model):
     staff_context_window = models.PositiveIntegerField(null=True, blank=True)
     staff_max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
     staff_description = models.TextField(blank=True)
+    # Retirement: a date staff know (an announcement the sources do not carry yet) wins over any synced or linked
+    # date; the successor is what warnings name instead of selection's pick (catalog.retirements).
+    staff_retirement_date = models.DateField(
+        null=True, blank=True, help_text="The day this model stops working; wins over the source's and linked dates."
+    )
+    staff_successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="What to move to when this model retires; empty = the model selection would choose.",
+    )  # fmt: skip
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -157,6 +166,10 @@ class LLMModel(models.Model):
 
     def __str__(self) -> str:
         return self.effective_display_name
+
+    def clean(self) -> None:
+        if self.staff_successor_id is not None and self.staff_successor_id == self.pk:
+            raise ValidationError({"staff_successor": "A model cannot succeed itself."})
 
     @property
     def effective_display_name(self) -> str:
@@ -214,6 +227,8 @@ STAFF_FIELDS = (
     "staff_context_window",
     "staff_max_output_tokens",
     "staff_description",
+    "staff_retirement_date",
+    "staff_successor",
 )
 LLM_MODEL_READONLY = (
     "source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity", "enrichment",

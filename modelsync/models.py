@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from modelsync.notices import RetirementNotice  # noqa: F401  one of the app's models, apart to keep this one short
+
 ENV_VAR_NAME = RegexValidator(
     r"^[A-Z][A-Z0-9_]{0,127}$",
     "Enter the *name* of an environment variable (e.g. LITELLM_API_KEY), never the key itself.",
@@ -47,19 +49,14 @@ class Source(models.Model):
         help_text="Name of the environment variable that holds the key. The key itself is never stored.",
     )
     enabled = models.BooleanField(default=True)
-    disabled_reason = models.CharField(
-        max_length=255,
-        blank=True,
-        help_text="Why modelsync turned this source off by itself; cleared when staff enable it again.",
-    )
+    disabled_reason = models.CharField(max_length=255, blank=True,
+        help_text="Why modelsync turned this source off by itself; cleared when staff enable it again.")  # fmt: skip
     include_patterns = models.TextField(blank=True, help_text="Glob patterns on the model name, one per line.")
     exclude_patterns = models.TextField(blank=True, help_text="Glob patterns; an exclude wins over an include.")
     auto_publish = models.BooleanField(default=True, help_text="Offer new models at once; otherwise they start hidden.")
-    is_callable = models.BooleanField(
-        "callable",
-        default=True,
+    is_callable = models.BooleanField("callable", default=True,
         help_text="Clients call models through this source. Off: its records only describe (enrich) other models.",
-    )
+    )  # fmt: skip
 
     # Health, maintained by the sync service.
     last_run_at = models.DateTimeField(null=True, blank=True)
@@ -211,6 +208,8 @@ class Event(models.Model):
         MODEL_DEACTIVATED = "model.deactivated"
         MODEL_REACTIVATED = "model.reactivated"
         MODEL_EXPIRING = "model.expiring"
+        MODEL_RETIRING = "model.retiring"
+        MODEL_RETIRED = "model.retired"
         MODEL_CURATED = "model.curated"
         SOURCE_FAILING = "source.failing"
 

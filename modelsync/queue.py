@@ -17,6 +17,7 @@ SOURCE_SYNC = "modelsync.source_sync_task"
 SOURCES_SYNC_ALL = "modelsync.sources_sync_all_task"
 WEBHOOKS_DRAIN = "modelsync.webhooks_drain_task"
 WEBHOOK_DELIVER = "modelsync.webhook_deliver_task"
+RETIREMENT_WARNINGS = "modelsync.retirement_warnings_task"
 
 
 def enqueue(name: str, *ids: int) -> None:

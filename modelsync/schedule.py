@@ -1,4 +1,5 @@
-"""The beat schedule (SPEC §7): one interval task that syncs every enabled source, created idempotently."""
+"""The beat schedule (SPEC §7): the interval sync of every enabled source, the webhook drain and the daily
+retirement warnings, each created idempotently."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from modelsync import queue
 
@@ -65,5 +66,24 @@ def webhook_drain_schedule_ensure() -> PeriodicTask:
         name=WEBHOOK_DRAIN_NAME,
         defaults={"task": WEBHOOK_DRAIN_TASK, "interval": schedule, "expire_seconds": schedule.every,
                   "description": "modelsync: send webhook deliveries that are due"},
+    )  # fmt: skip
+    return task
+
+
+RETIREMENT_WARNINGS_NAME = "Send retirement warnings"
+RETIREMENT_WARNINGS_TASK = queue.RETIREMENT_WARNINGS
+DAY = 24 * 60 * 60
+
+
+def retirement_warnings_schedule_ensure() -> PeriodicTask:
+    """The daily retirement warnings, at 06:00 UTC (https://crontab.guru/#0_6_*_*_*). Staff edits are kept; a message
+    older than a day is dropped: the next day's run sends what is due then (only the nearest lead time)."""
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="0", hour="6", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    task, _ = PeriodicTask.objects.get_or_create(
+        name=RETIREMENT_WARNINGS_NAME,
+        defaults={"task": RETIREMENT_WARNINGS_TASK, "crontab": schedule, "expire_seconds": DAY,
+                  "description": "modelsync: model.retiring / model.retired events due today"},
     )  # fmt: skip
     return task

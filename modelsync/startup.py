@@ -12,7 +12,12 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
-from modelsync.schedule import EnsuredSchedule, sync_schedule_ensure, webhook_drain_schedule_ensure
+from modelsync.schedule import (
+    EnsuredSchedule,
+    retirement_warnings_schedule_ensure,
+    sync_schedule_ensure,
+    webhook_drain_schedule_ensure,
+)
 from modelsync.sync.sources import sources_ensure_from_env
 
 logger = logging.getLogger("modelsync.startup")
@@ -30,6 +35,7 @@ def startup_ensure(*, schedule: bool = True) -> EnsuredSchedule | None:
         return None
     ensured = sync_schedule_ensure()
     webhook_drain_schedule_ensure()
+    retirement_warnings_schedule_ensure()
     names = ", ".join(source.name for source in sources) or "none from the environment"
     logger.info("sources ensured: %s; %s", names, ensured)
     return ensured

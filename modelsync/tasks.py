@@ -6,11 +6,14 @@ by its name in modelsync.queue.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from modelsync import queue
 from modelsync.changes.outbox import delivery_attempt, outbox_drain
+from modelsync.changes.retiring import retirement_warnings_send
 from modelsync.startup import startup_ensure
 from modelsync.sync.pipeline import queued_run_sync
 from modelsync.sync.runs import sync_requests_all_enabled
@@ -55,3 +58,10 @@ def webhook_deliver_task(delivery_pk: int) -> None:
     """One attempt of one delivery; a failed one is queued again after its backoff."""
     if (retry_in := delivery_attempt(delivery_pk)) is not None:
         webhook_deliver_task.apply_async((delivery_pk,), countdown=retry_in)
+
+
+@shared_task(name=queue.RETIREMENT_WARNINGS, ignore_result=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3)
+def retirement_warnings_task(today: str | None = None) -> None:
+    """What beat runs daily: the retirement warnings due today, each sent once however often it runs. `today` (an
+    ISO date, e.g. in the periodic task's kwargs) sends a given day's instead, as after an outage."""
+    retirement_warnings_send(today=dt.date.fromisoformat(today) if today else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import DatabaseError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,6 +20,7 @@ from catalog.api.offline import entries_filtered
 from catalog.api.pagination import CatalogPagination
 from catalog.api.permissions import CatalogReader
 from catalog.api.price_serializers import CostSerializer
+from catalog.api.retirements import retirement_headers
 from catalog.api.serializers import (
     USAGE_FIELDS,
     CostQuerySerializer,
@@ -87,7 +90,13 @@ class LLMModelViewSet(viewsets.ReadOnlyModelViewSet):
         return self._cached(request, lambda: super(LLMModelViewSet, self).list(request, *args, **kwargs).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._cached(request, lambda: super(LLMModelViewSet, self).retrieve(request, *args, **kwargs).data)
+        response = self._cached(request, lambda: super(LLMModelViewSet, self).retrieve(request, *args, **kwargs).data)
+        if response.status_code == status.HTTP_200_OK and STALE_HEADER not in response:
+            # Per request, never in the cached page: the same ETag serves a model before and after its day.
+            with contextlib.suppress(DatabaseError):  # the body stands without them
+                for name, value in retirement_headers(request, kwargs["pk"]).items():
+                    response[name] = value
+        return response
 
     def _cached(self, request, render):
         """304 when the client's ETag still holds; the rendered page cached per ETag; stale if the DB is down."""

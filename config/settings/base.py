@@ -255,6 +255,24 @@ MODELSYNC_WEBHOOK_DRAIN_INTERVAL = env.int("MODELSYNC_WEBHOOK_DRAIN_INTERVAL", d
 MODELSYNC_WEBHOOK_ROTATION_HOURS = env.float("MODELSYNC_WEBHOOK_ROTATION_HOURS", default=24.0)
 # Loopback, private, link-local and reserved addresses are refused as webhook targets (SSRF) unless this is set.
 MODELSYNC_WEBHOOK_ALLOW_PRIVATE = env.bool("MODELSYNC_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Retirement warnings (README "Following changes"): `model.retiring` once per model this many days before its date,
+# each lead time once; `model.retired` on the day itself.
+
+
+def _lead_days(name: str, values: list[str]) -> tuple[int, ...]:
+    """Whole days ahead, each > 0 and said once; largest first."""
+    try:
+        days = [int(value) for value in values]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole numbers of days, e.g. 90,30,7,1; see .env.example.") from None
+    if not days or min(days) < 1 or len(set(days)) != len(days):
+        raise ImproperlyConfigured(f"{name} must list distinct days above 0, e.g. 90,30,7,1; see .env.example.")
+    return tuple(sorted(days, reverse=True))
+
+
+MODELSYNC_RETIREMENT_LEAD_DAYS = _lead_days(
+    "MODELSYNC_RETIREMENT_LEAD_DAYS", env.list("MODELSYNC_RETIREMENT_LEAD_DAYS", default=["90", "30", "7", "1"])
+)
 # Glob patterns (on the model name) that mark a model recommended, e.g. "gpt-4o*,claude-*-sonnet*".
 MODELSYNC_RECOMMENDED_PATTERNS = env.list("MODELSYNC_RECOMMENDED_PATTERNS", default=[])
 # A JSON catalog for the `static` source; empty = the snapshot shipped in modelsync/static_catalog/.

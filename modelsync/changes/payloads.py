@@ -32,6 +32,8 @@ def event_summary(event_type: str, data: dict[str, Any], source: str = "") -> st
     if event_type == Event.Type.SOURCE_FAILING:
         return (f"{data.get('source') or source} failed {data.get('consecutive_failures')} runs in a row: "
                 f"{data.get('error_kind') or 'error'}: {data.get('error_message') or 'no message'}")  # fmt: skip
+    if event_type in (Event.Type.MODEL_RETIRING, Event.Type.MODEL_RETIRED):
+        return _retirement_summary(event_type, data)
     model, changes = data.get("model") or "?", data.get("changes") or {}
     lifecycle = {
         Event.Type.MODEL_CREATED: f"new from {source}" if source else "new in the catalog",
@@ -89,3 +91,14 @@ def _value_text(name: str, value: Any) -> str:
     if name.endswith("_at") and isinstance(value, str):
         return value[:10]  # an ISO date-time: the day is what a reader needs
     return str(value)
+
+
+def _retirement_summary(event_type: str, data: dict[str, Any]) -> str:
+    """ "o3-mini: retires on 2026-10-23 (in 30 days); move to gpt-5-mini", "o3-mini: retired on 2026-10-23; …"."""
+    model, day, left = data.get("model") or "?", data.get("date") or "?", data.get("days_left")
+    if event_type == Event.Type.MODEL_RETIRED:
+        said = f"{model}: retired on {day}"
+    else:
+        said = f"{model}: retires on {day} (in {left} day{'' if left == 1 else 's'})"
+    successor = data.get("successor") or {}
+    return f"{said}; move to {successor['model']}" if successor.get("model") else f"{said}; no successor found"

@@ -2,7 +2,13 @@
 
 from django.core.management.base import BaseCommand
 
-from modelsync.schedule import SYNC_ALL_NAME, SYNC_ALL_TASK, sync_schedule_ensure, webhook_drain_schedule_ensure
+from modelsync.schedule import (
+    SYNC_ALL_NAME,
+    SYNC_ALL_TASK,
+    retirement_warnings_schedule_ensure,
+    sync_schedule_ensure,
+    webhook_drain_schedule_ensure,
+)
 
 __all__ = ["SYNC_ALL_NAME", "SYNC_ALL_TASK", "Command"]
 
@@ -10,7 +16,7 @@ __all__ = ["SYNC_ALL_NAME", "SYNC_ALL_TASK", "Command"]
 class Command(BaseCommand):
     help = (
         "Create the periodic sync from MODELSYNC_SYNC_INTERVAL (a staff-edited schedule is kept unless --reset) "
-        "and the webhook drain."
+        "the webhook drain and the daily retirement warnings."
     )
 
     def add_arguments(self, parser):
@@ -20,5 +26,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset=False, **options):
         self.stdout.write(str(sync_schedule_ensure(reset=reset)))
-        drain = webhook_drain_schedule_ensure()
-        self.stdout.write(f"periodic task '{drain.name}': {drain.schedule!r}, enabled={drain.enabled}")
+        for task in (webhook_drain_schedule_ensure(), retirement_warnings_schedule_ensure()):
+            self.stdout.write(f"periodic task '{task.name}': {task.schedule!r}, enabled={task.enabled}")
