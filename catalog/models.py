@@ -1,5 +1,6 @@
 """The catalog entry: synced fields, lifecycle fields and staff overrides kept apart."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -272,3 +273,20 @@ class CatalogState(models.Model):
 
     def __str__(self) -> str:
         return f"catalog v{self.version}"
+
+
+class FeedToken(models.Model):
+    """A private feed URL's secret (`?token=`): its user's read access to the Atom and iCalendar feeds, whose readers
+    cannot send an Authorization header. Only the sha256 of the token is kept; it is shown once (catalog.tokens)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="Where it is used, e.g. 'Thunderbird at work'.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's first characters, enough to tell a user's tokens apart and nowhere near enough to guess one.
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
