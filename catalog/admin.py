@@ -102,6 +102,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     ordering = ("model",)
     actions = ("publish", "hide", "mark_recommended", "unmark_recommended", "clear_recommended", "set_safety_score")
     inlines = (LinkInline,)
+    raw_id_fields = ("staff_successor",)  # a picker over thousands of models, not a select of them all
     readonly_fields = (
         "source",
         "external_id",

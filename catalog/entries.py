@@ -174,8 +174,8 @@ def entry_provenance(row: dict, linked: dict) -> dict[str, str]:
     """Where each shown field came from: `source` (the row's own), `linked:<source>` or `staff`."""
     said = dict.fromkeys(PROVENANCE_FIELDS, "source")
     for name, fact in linked.items():
-        if name == "price_card":
-            continue  # a filled card names its linked units itself (the card's provenance per unit)
+        if name in ("price_card", "expires_at"):
+            continue  # a filled card names its linked units itself; a retirement date is told by catalog.retirements
         priced = name in ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok")
         shown = "pricing" if priced else name
         said[shown] = f"linked:{fact['from']}"

@@ -1,10 +1,10 @@
 """The catalog entry: synced fields, lifecycle fields and staff overrides kept apart."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from catalog.feedtoken import FeedToken  # noqa: F401  a model of this app, in its own module (under 300 lines)
 from catalog.querysets import LLMModelQuerySet
 
 PRICE = {"max_digits": 20, "decimal_places": 9, "null": True, "blank": True}
@@ -133,6 +133,15 @@ class LLMModel(models.Model):
     staff_context_window = models.PositiveIntegerField(null=True, blank=True)
     staff_max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
     staff_description = models.TextField(blank=True)
+    # Retirement: a date staff know (an announcement the sources do not carry yet) wins over any synced or linked
+    # date; the successor is what warnings name instead of selection's pick (catalog.retirements).
+    staff_retirement_date = models.DateField(
+        null=True, blank=True, help_text="The day this model stops working; wins over the source's and linked dates."
+    )
+    staff_successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="What to move to when this model retires; empty = the model selection would choose.",
+    )  # fmt: skip
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +167,10 @@ class LLMModel(models.Model):
 
     def __str__(self) -> str:
         return self.effective_display_name
+
+    def clean(self) -> None:
+        if self.staff_successor_id is not None and self.staff_successor_id == self.pk:
+            raise ValidationError({"staff_successor": "A model cannot succeed itself."})
 
     @property
     def effective_display_name(self) -> str:
@@ -215,6 +228,8 @@ STAFF_FIELDS = (
     "staff_context_window",
     "staff_max_output_tokens",
     "staff_description",
+    "staff_retirement_date",
+    "staff_successor",
 )
 LLM_MODEL_READONLY = (
     "source", "external_id", *SYNCED_FIELDS, *LIFECYCLE_FIELDS, "first_seen_at", "popularity", "enrichment",
@@ -274,19 +289,3 @@ class CatalogState(models.Model):
     def __str__(self) -> str:
         return f"catalog v{self.version}"
 
-
-class FeedToken(models.Model):
-    """A private feed URL's secret (`?token=`): its user's read access to the Atom and iCalendar feeds, whose readers
-    cannot send an Authorization header. Only the sha256 of the token is kept; it is shown once (catalog.tokens)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens")
-    name = models.CharField(max_length=100, blank=True, help_text="Where it is used, e.g. 'Thunderbird at work'.")
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    # The token's first characters, enough to tell a user's tokens apart and nowhere near enough to guess one.
-    prefix = models.CharField(max_length=12, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"

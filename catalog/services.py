@@ -19,7 +19,8 @@ def llm_model_curate(*, llm_model: LLMModel, changed_fields: list[str], actor=No
     llm_model.full_clean()
     llm_model.save()
     if changed_fields:
-        values = {name: jsonable(getattr(llm_model, name)) for name in changed_fields}
+        # serializable_value: a successor is recorded by its id, a date as ISO text (events are JSON).
+        values = {name: jsonable(llm_model.serializable_value(name)) for name in changed_fields}
         events_record(curated_events([llm_model], values, actor))  # bumps the catalog version
     return llm_model
 

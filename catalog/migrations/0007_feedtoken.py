@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0005_llmmodel_price_card"),
+        ("catalog", "0006_retirement"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

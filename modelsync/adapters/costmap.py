@@ -18,7 +18,7 @@ from modelsync.exceptions import PayloadError, UpstreamError
 from modelsync.sync.build import InvalidItem, build_records, require_id
 from modelsync.sync.cards import litellm_card_json
 from modelsync.sync.names import category_for_mode, category_for_name, display_name, provider_for
-from modelsync.sync.normalize import as_int, derive_tags, pricing
+from modelsync.sync.normalize import as_int, derive_tags, iso_datetime, pricing
 from modelsync.sync.records import Finding, ModelRecord, ParseResult
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def cost_map_record(item: object, source: str = "costmap") -> tuple[ModelRecord,
         context_window=context,
         max_output_tokens=as_int(item.get("max_output_tokens")),
         requires_api_key=True,
+        expires_at=iso_datetime(item.get("deprecation_date")),  # "YYYY-MM-DD": the day, at 00:00 UTC
         price_card=card,
         **price_fields,
     )

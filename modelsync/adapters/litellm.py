@@ -26,6 +26,7 @@ from modelsync.sync.normalize import (
     as_int,
     clean_text,
     derive_tags,
+    last_retirement,
     matches_any,
     pricing,
     safety_score,
@@ -166,6 +167,8 @@ def _record(item: object, proxy: _Proxy, config: SourceConfig) -> tuple[ModelRec
         safety_score=safety_score(info.get("safety_score")),
         is_wildcard=is_wildcard,
         is_alias=is_alias,
+        # model_info's deprecation_date (from the cost map, or the proxy config); a key alias has its group's.
+        expires_at=last_retirement([i.get("deprecation_date") for i in infos] or [group.get("deprecation_date")]),
         details=_details(rows, info, group),
         price_card=card,
         **price_fields,

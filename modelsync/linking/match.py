@@ -36,8 +36,9 @@ HOPS = ("openrouter/",)  # a route through OpenRouter names OpenRouter's own id 
 _DATE = re.compile(r"[-@](?:\d{8}|\d{4}-\d{2}-\d{2})$")
 _VERSION = re.compile(r"-(?:\d{8}|\d{4}(?:-\d{2}-\d{2})?)$")  # a record's -2512, -20240620, -2024-08-06
 _VARIANTS = (":free", "-latest")
-# What a link may fill in, when the callable source leaves it empty; the price fields travel together.
-FACTS = ("capabilities", "context_window", "max_output_tokens", "description")
+# What a link may fill in, when the callable source leaves it empty; the price fields travel together. expires_at is
+# the linked record's retirement date (OpenRouter's expiration_date, the cost map's deprecation_date).
+FACTS = ("capabilities", "context_window", "max_output_tokens", "description", "expires_at")
 PRICE_FACTS = ("pricing_status", "input_cost_per_mtok", "output_cost_per_mtok", "is_free")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +37,10 @@ from modelsync.sync.build import memoized
 # One row of the read, by position (tuples: at 40,000 rows a dict or a model instance per row costs more than SQL).
 _COLUMNS = ("id", "source_id", "external_id", "model", "provider", "provider_raw", "details", "content_hash",
             "enrichment_inputs", "capabilities", "context_window", "max_output_tokens", "pricing_status",
-            "input_cost_per_mtok", "output_cost_per_mtok", "is_free")  # fmt: skip
+            "input_cost_per_mtok", "output_cost_per_mtok", "is_free", "expires_at")  # fmt: skip
 ID, SOURCE, EXTERNAL_ID, MODEL, PROVIDER, PROVIDER_RAW, DETAILS, CONTENT_HASH, INPUTS = range(9)
 _FACT_COLUMNS = {name: position for position, name in enumerate(_COLUMNS) if position > INPUTS}
-RULES = "2"  # part of every enrichment fingerprint: a change to the rules recomputes every row once
+RULES = "3"  # part of every enrichment fingerprint: a change to the rules recomputes every row once
 _PINNED = (ModelLink.Status.CONFIRMED, ModelLink.Status.BROKEN)
 Row = tuple
 
@@ -215,8 +216,12 @@ def facts(row: Row, details: Any = None) -> dict[str, Any]:
 
 
 def _jsonable(added: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Prices as exact decimal strings (the JSON column has no decimal type), as the API spells them."""
+    """Prices as exact decimal strings (the JSON column has no decimal type), as the API spells them; a retirement
+    date as its day, "YYYY-MM-DD" (SQLite's cursor may answer the column as text, PostgreSQL's as a datetime)."""
     for fact in added.values():
         if isinstance(fact["value"], Decimal | float):
             fact["value"] = format(Decimal(str(fact["value"])).normalize(), "f")
+    if expiry := added.get("expires_at"):
+        value = expiry["value"]
+        expiry["value"] = value.date().isoformat() if isinstance(value, datetime) else str(value)[:10]
     return added

@@ -178,6 +178,13 @@ def iso_datetime(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def last_retirement(dates: list[object]) -> datetime | None:
+    """The day a name retires when each of `dates` is one deployment's stated date: the latest, and none at all if one
+    deployment states none or an unreadable one (that deployment keeps the name callable)."""
+    parsed = [iso_datetime(value) for value in dates]
+    return None if not parsed or None in parsed else max(parsed)
+
+
 def clean_text(value: object, limit: int = 500) -> str:
     """Untrusted upstream text: a string, without control characters or key-like tokens, truncated."""
     # Cut first (descriptions can be long, and the cache keeps its keys); the margin keeps a key whole for redaction.

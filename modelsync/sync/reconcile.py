@@ -23,7 +23,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -170,6 +170,6 @@ def jsonable(value: Any) -> Any:
     """A value as the change history stores it: Decimals as plain strings, datetimes as ISO 8601."""
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     return value

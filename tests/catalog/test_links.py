@@ -140,6 +140,8 @@ def test_every_enriched_value_is_the_linked_records_and_only_fills_what_the_sour
                         linked = links[filled["provenance"][unit]].price_card
                         assert filled["prices"][unit] == linked["prices"][unit]
                     cards += 1
+                elif fact == "expires_at":  # a retirement date, kept as its day
+                    assert model.expires_at is None and taken["value"] == target.expires_at.date().isoformat()
                 elif fact in ("input_cost_per_mtok", "output_cost_per_mtok"):
                     assert model.pricing_status == "unknown"
                     assert Decimal(taken["value"]) == getattr(target, fact)

@@ -161,7 +161,7 @@ def test_route_keys_go_from_strict_to_loose():
 
 EMPTY = {"capabilities": [], "context_window": None, "max_output_tokens": None, "description": "",
          "pricing_status": "unknown", "input_cost_per_mtok": None, "output_cost_per_mtok": None,
-         "is_free": False}  # fmt: skip
+         "is_free": False, "expires_at": None}  # fmt: skip
 capabilities = st.lists(st.sampled_from(["vision", "function_calling", "reasoning", "json_schema"]), unique=True)
 prices = st.one_of(st.none(), st.decimals(min_value=0, max_value=1000, places=3))
 facts = st.fixed_dictionaries({
@@ -173,6 +173,7 @@ facts = st.fixed_dictionaries({
     "input_cost_per_mtok": prices,
     "output_cost_per_mtok": prices,
     "is_free": st.booleans(),
+    "expires_at": st.one_of(st.none(), st.sampled_from(["2026-10-23", "2027-01-14"])),
 })  # fmt: skip
 
 
