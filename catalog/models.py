@@ -288,4 +288,3 @@ class CatalogState(models.Model):
 
     def __str__(self) -> str:
         return f"catalog v{self.version}"
-

@@ -24,7 +24,7 @@ FEED_TOKEN_PREFIX = "msf_"
 # last_used_at is written at most this often per token: a feed reader polls, and a poll should not be a write.
 LAST_USED_EVERY = timedelta(minutes=5)
 # The feeds a token opens (URL name, what it is), as admin and create_feed_token show them.
-FEED_URLS = (("changes-feed", "Change feed (Atom)"),)
+FEED_URLS = (("changes-feed", "Change feed (Atom)"), ("retirements-feed", "Retirement calendar (iCalendar)"))
 
 
 class TokenExists(Exception):

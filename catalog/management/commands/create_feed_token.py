@@ -9,7 +9,7 @@ from catalog.tokens import FEED_URLS, feed_token_create
 class Command(BaseCommand):
     help = (
         "Create a private feed token for USERNAME (the user is created when missing) and print it once. "
-        "Feed readers use it as /feeds/changes.atom?token=TOKEN (and the other feeds alike)."
+        "Feed readers use it as /feeds/changes.atom?token=TOKEN and /feeds/retirements.ics?token=TOKEN."
     )
 
     def add_arguments(self, parser):

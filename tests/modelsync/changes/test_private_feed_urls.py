@@ -13,6 +13,7 @@ from django.urls import reverse
 from catalog.models import FeedToken
 from catalog.tokens import feed_token_issue
 from modelsync.models import Event
+from tests.catalog.api.test_api_stale import database_down
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -98,6 +99,7 @@ def test_staff_issue_a_token_shown_once_and_revoke_it(admin_client, api_client, 
     token = added.context["token"]
     page = added.content.decode()
     assert f"http://testserver/feeds/changes.atom?token={token}" in page
+    assert f"http://testserver/feeds/retirements.ics?token={token}" in page
     assert "no-store" in added["Cache-Control"]
     row = FeedToken.objects.get()
     assert row.user == reader and api_client.get("/feeds/changes.atom", {"token": token}).status_code == 200
@@ -113,3 +115,13 @@ def test_staff_issue_a_token_shown_once_and_revoke_it(admin_client, api_client, 
     texts = [p.content.decode() for p in pages] + [dump.getvalue()]
     assert all(token not in text for text in texts)
     assert row.prefix in texts[1] and "Outlook" in texts[1]  # the list tells tokens apart without showing them
+
+
+def test_in_a_database_outage_the_calendar_and_a_feed_token_get_the_apis_503(api_client, token, token_client):
+    """A feed token is checked in the database (not remembered as an API token is): an outage is a 503, not a 500."""
+    assert token_client.get("/feeds/retirements.ics").status_code == 200
+    with database_down():
+        answers = [token_client.get("/feeds/retirements.ics"),
+                   api_client.get("/feeds/changes.atom", {"token": token}),
+                   api_client.get("/feeds/retirements.ics", {"token": token})]  # fmt: skip
+    assert [(r.status_code, r.json()["error"]["code"]) for r in answers] == [(503, "database_unavailable")] * 3
