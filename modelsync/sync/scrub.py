@@ -24,8 +24,9 @@ TOKEN_LIKE = re.compile(r"(?i)(bearer\s+[^\s\"',]+|\b(?:sk|pk|rk|key|api[_-]?key
 OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=]{24,}")  # in an upstream's error body, any long opaque string may be a key
 # In upstream text: what every key-like token looks like (normalize gates it on a cheap substring test first).
 KEY_LIKE = re.compile(r"(?i)\b(?:bearer\s+\S+|(?:sk|pk|rk|key)-[a-z0-9_\-]{6,})")
-# A query's token= value (up to the next parameter), and a feed token (catalog.tokens.FEED_TOKEN_PREFIX) anywhere.
-URL_SECRET = re.compile(r"(?i)([?&;]token=)[^&;\s\"'#]*|\bmsf_[A-Za-z0-9_\-]{16,}")
+# A query's token= value (up to the next parameter), and a feed token (catalog.tokens.FEED_TOKEN_PREFIX) anywhere,
+# even glued to other text (a URL-encoded `%3Dmsf_…` has no word boundary before it).
+URL_SECRET = re.compile(r"(?i)([?&;]token=)[^&;\s\"'#]*|msf_[A-Za-z0-9_\-]{16,}")
 
 
 def scrub(text: str, secret: str = "") -> str:

@@ -7,6 +7,7 @@ The rows are the real OpenRouter capture's models that carry `expiration_date`
 
 import dataclasses
 import datetime as dt
+import re
 
 import icalendar
 import ics
@@ -101,10 +102,24 @@ def test_days_left(days, said):
     assert days_left_text(TODAY + dt.timedelta(days=days), TODAY) == said
 
 
-def test_the_calendar_says_how_often_to_refresh_and_its_name():
+def test_the_calendar_says_who_wrote_it_its_name_and_how_often_to_refresh():
     calendar = icalendar.Calendar.from_ical(retirements_calendar([], today=TODAY, now=NOW))
-    assert str(calendar["x-wr-calname"]) == "modelsync: model retirements"
-    assert str(calendar["refresh-interval"]) == "PT6H" and not calendar.walk("VEVENT")
+    said = {name: str(calendar[name]) for name in ("prodid", "version", "calscale", "method", "x-wr-calname", "name")}
+    assert said == {"prodid": "-//modelsync//retirements//EN", "version": "2.0", "calscale": "GREGORIAN",
+                    "method": "PUBLISH", "x-wr-calname": "modelsync: model retirements",
+                    "name": "modelsync: model retirements"}  # fmt: skip
+    assert str(calendar["refresh-interval"]) == "PT6H" and str(calendar["x-published-ttl"]) == "PT6H"
+    assert calendar["refresh-interval"].params["VALUE"] == "DURATION" and not calendar.walk("VEVENT")
+
+
+def test_an_event_is_a_free_reminder_with_its_stamp_and_a_hashed_uid(rows):
+    event = _both(rows[:1])[0][0]
+    assert str(event["transp"]) == "TRANSPARENT" and event.decoded("dtstamp") == NOW
+    assert re.fullmatch(r"retirement-[0-9a-f]{32}@modelsync", str(event["uid"]))
+    lines = str(event["description"]).splitlines()
+    assert lines[1] == "Date stated by: openrouter." and lines[-1] == rows[0].url
+    bare = dataclasses.replace(rows[0], provenance="", successor=None, successor_reasons=())
+    assert retirements_calendar([bare], today=TODAY, now=NOW).count(b"Date stated by") == 0
 
 
 # Any text but a backslash: both readers decode TEXT with an ordered chain of replaces, so an escaped backslash before
