@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
+from catalog import admin_tokens  # noqa: F401  registers FeedTokenAdmin (admin autodiscovery imports this module)
 from catalog.admin_forms import (
     CapabilityFilter,
     LinkInline,

@@ -1,5 +1,5 @@
-"""gunicorn settings read with `--config python:config.gunicorn`: the library's multi-process metrics hook, and the
-web process's database statement timeout.
+"""gunicorn settings read with `--config python:config.gunicorn`: the library's multi-process metrics hook, the
+web process's database statement timeout, and access and error logs that never carry a private feed URL's token.
 
 Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, which the master empties as it starts; a dead
 worker's live gauges are dropped so a scrape never reports a process that is gone.
@@ -9,6 +9,24 @@ https://prometheus.github.io/client_python/multiprocess/
 import os
 import shutil
 from pathlib import Path
+
+from gunicorn.glogging import Logger
+
+from config.logs import RedactUrlSecrets
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with the feed token filter on its own loggers: the access line's request ("%(r)s" holds the
+    query string) and "Error handling request <uri>" are written by gunicorn, outside Django's LOGGING."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactUrlSecrets) for f in log.filters):
+                log.addFilter(RedactUrlSecrets())
+
+
+logger_class = RedactingLogger
 
 
 def on_starting(server):

@@ -1,10 +1,11 @@
 """admin/, the API under api/v1/, its schema and docs (Swagger UI and Redoc, served from our own static files), the
-change feed, the picker, the health probes and the Prometheus metrics."""
+change feed and the retirement calendar, the picker, the health probes and the Prometheus metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from catalog.api.feeds import retirements_feed
 from catalog.pages import picker
 from config.metrics import metrics
 from config.views import healthz, readyz
@@ -22,6 +23,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("feeds/changes.atom", changes_feed, name="changes-feed"),
+    path("feeds/retirements.ics", retirements_feed, name="retirements-feed"),
     path("picker/", picker, name="picker"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

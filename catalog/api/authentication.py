@@ -1,4 +1,5 @@
-"""Token authentication that lets API clients keep reading the stale catalog through a database outage."""
+"""Token authentication that lets API clients keep reading the stale catalog through a database outage, and the
+feeds' private URL token."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DatabaseError
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from catalog.api.caching import authenticated_once
+from catalog.tokens import feed_token_user
 
 logger = logging.getLogger(__name__)
 TOKENS_FILE = "remembered-tokens.json"
@@ -57,6 +60,20 @@ class RememberedTokenAuthentication(TokenAuthentication):
                 cache.set(remembered, (*identity, lapses_at), timeout=seconds)
                 token_remember_on_disk(digest, [*identity, lapses_at])
         return user, token
+
+
+class FeedTokenAuthentication(BaseAuthentication):
+    """`?token=<feed token>`, on the feed views only: feed readers cannot send an Authorization header, so a private
+    feed URL carries the secret. The token's user is the request's user for this request alone (no session)."""
+
+    def authenticate(self, request):
+        token = request.query_params.get("token")
+        if token is None:
+            return None
+        user = feed_token_user(token)
+        if user is None:
+            raise AuthenticationFailed("Invalid or revoked feed token: ask staff for a new private feed URL.")
+        return user, None
 
 
 def _user_without_database(pk: int, username: str, is_staff: bool):

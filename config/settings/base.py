@@ -165,9 +165,18 @@ LOGGING = {
             "json_default": str,  # a request object in an error's extra becomes its repr, never a failure
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # A private feed URL's token never reaches a log line (issue #27): the filter sits on the one handler, so it sees
+    # every record, whichever logger wrote it.
+    "filters": {"redact_url_secrets": {"()": "config.logs.RedactUrlSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_url_secrets"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        # runserver's request lines (with the query string) through the filtered handler, not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------

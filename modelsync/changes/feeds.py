@@ -1,8 +1,9 @@
 """The change feed as Atom: /api/v1/changes/'s events, filters, authentication, read permission and error answers.
 
-The view is a DRF view, so a feed reader is let in exactly as an API client is (a session, or a token the API
-remembers through a database outage) and refused with the same JSON error; django.contrib.syndication only writes
-the XML. During a database outage the feed answers as /api/v1/changes/ does: 503 `database_unavailable`.
+The view is a FeedView (catalog.api.feeds), so a feed reader is let in exactly as an API client is (a session, a
+token the API remembers through a database outage, or a private feed URL's `?token=`) and refused with the same JSON
+error; django.contrib.syndication only writes the XML. During a database outage the feed answers as
+/api/v1/changes/ does: 503 `database_unavailable`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
-from rest_framework.views import APIView
 
-from catalog.api.permissions import CatalogReader
+from catalog.api.feeds import FeedView
 from modelsync.changes.api import EventFilter
 from modelsync.changes.payloads import event_summary
 from modelsync.models import Event
@@ -23,16 +22,8 @@ from modelsync.models import Event
 FEED_ITEMS = 100
 
 
-class ChangesFeedView(APIView):
+class ChangesFeedView(FeedView):
     """The newest FEED_ITEMS events; `?source=`, `model=`, `type=`, `since=`, `callable=` as on /api/v1/changes/."""
-
-    permission_classes = [CatalogReader]
-    renderer_classes = [JSONRenderer]  # for errors; the feed itself is written by ChangesAtom
-    schema = None  # not part of the API's OpenAPI document
-
-    def perform_content_negotiation(self, request, force=False):
-        # A feed reader accepts Atom, not JSON; its errors are still the API's JSON shape.
-        return super().perform_content_negotiation(request, force=True)
 
     def get(self, request) -> HttpResponse:
         events = EventFilter(request.query_params, queryset=Event.objects.select_related("source"))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0006_retirement'),
-        ('modelsync', '0008_source_disabled_reason'),
+        ('modelsync', '0009_webhook_secret_rotation'),
     ]
 
     operations = [

@@ -5,6 +5,8 @@ Three uses, each with its own strictness (unchanged from when they lived apart):
 - scrub(): a message (error, finding, log line): the key, credential-shaped tokens and URL user info, one line, capped.
 - KEY_LIKE: untrusted upstream text (names, descriptions; modelsync.sync.normalize.clean_text): bearer/sk-/key- tokens.
 - redact(): records, belt and braces: the source's own key wherever the upstream echoed it.
+- redact_url_secrets(): log lines (config.logs): a private feed URL's `?token=` value, and a feed token (`msf_…`)
+  wherever it is pasted, so a request line or a URL in a message never carries one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ TOKEN_LIKE = re.compile(r"(?i)(bearer\s+[^\s\"',]+|\b(?:sk|pk|rk|key|api[_-]?key
 OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=]{24,}")  # in an upstream's error body, any long opaque string may be a key
 # In upstream text: what every key-like token looks like (normalize gates it on a cheap substring test first).
 KEY_LIKE = re.compile(r"(?i)\b(?:bearer\s+\S+|(?:sk|pk|rk|key)-[a-z0-9_\-]{6,})")
+# A query's token= value (up to the next parameter), and a feed token (catalog.tokens.FEED_TOKEN_PREFIX) anywhere,
+# even glued to other text (a URL-encoded `%3Dmsf_…` has no word boundary before it).
+URL_SECRET = re.compile(r"(?i)([?&;]token=)[^&;\s\"'#]*|msf_[A-Za-z0-9_\-]{16,}")
 
 
 def scrub(text: str, secret: str = "") -> str:
@@ -30,6 +35,11 @@ def scrub(text: str, secret: str = "") -> str:
         text = text.replace(secret, REDACTED)
     text = TOKEN_LIKE.sub(REDACTED, text)
     return " ".join(text.split())[:MESSAGE_CAP]
+
+
+def redact_url_secrets(text: str) -> str:
+    """`text` with a URL's token= value and any feed token replaced, the rest untouched (a log line stays whole)."""
+    return URL_SECRET.sub(lambda found: (found.group(1) or "") + REDACTED, text)
 
 
 def redact(records: tuple[ModelRecord, ...], secret: str) -> tuple[ModelRecord, ...]:
