@@ -107,3 +107,32 @@ def run_command(env: dict[str, str], *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
+
+
+def redis_client():
+    """A client of the test's broker (CELERY_BROKER_URL), or the test fails (CI) or skips saying what is missing."""
+    import redis
+    from django.conf import settings
+
+    from tests.conftest import unavailable
+
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis://"):
+        unavailable(f"a Redis CELERY_BROKER_URL (it is {broker!r})")
+    client = redis.Redis.from_url(broker, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {broker}: {exc}")
+    return client
+
+
+def wait_until(predicate, *, timeout: float, what: str, logs=()):
+    """The predicate's first true value, polled every 0.2 s; past `timeout`, an AssertionError with the logs' tails."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            details = "\n".join(f"--- {proc.name}:\n{proc.log()[-3000:]}" for proc in logs)
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{details}")
+        time.sleep(0.2)
+    return value

@@ -5,7 +5,6 @@ import pytest
 from tests.catalog.conftest import _fresh_snapshot, reader, token_client  # noqa: F401
 from tests.modelsync.changes.receiver import Receiver
 from tests.modelsync.conftest import catalog_file, file_source  # noqa: F401
-from tests.modelsync.sync.test_scheduling_integration import broker, procs  # noqa: F401
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from modelsync.models import Event
 from modelsync.notices import RetirementNotice
 from modelsync.schedule import RETIREMENT_WARNINGS_NAME, retirement_warnings_schedule_ensure
 from tests.modelsync.changes.retirement_catalog import DAY, retirement_catalog_sync
-from tests.modelsync.sync.test_scheduling_integration import wait_until
+from tests.modelsync.procs import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 SUCCEEDED = f"Task {queue.RETIREMENT_WARNINGS}"

@@ -15,7 +15,7 @@ from modelsync.tasks import webhooks_drain_task
 from tests.modelsync.changes.receiver import Receiver
 from tests.modelsync.changes.test_change_feed import REPRICED, repriced_and_one_gone
 from tests.modelsync.payloads import load
-from tests.modelsync.sync.test_scheduling_integration import wait_until
+from tests.modelsync.procs import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 WORKER_ENV = {"MODELSYNC_WEBHOOK_ALLOW_PRIVATE": "1", "MODELSYNC_WEBHOOK_TIMEOUT": "2",

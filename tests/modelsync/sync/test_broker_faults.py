@@ -15,45 +15,18 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.test import Client
 from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from modelsync.models import Source, SyncRun
-from tests.conftest import unavailable
 from tests.faultproxy import FaultProxy
 from tests.modelsync.procs import celery_env, database_url, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 TRIGGER = "/api/v1/sync/"
 BOUND = 10.0  # seconds; far above CELERY_BROKER_TIMEOUT, far below "hangs until gunicorn kills the worker"
-
-
-def _redis():
-    import redis
-
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis://"):
-        unavailable(f"a Redis CELERY_BROKER_URL (it is {broker!r})")
-    client = redis.Redis.from_url(broker, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis at {broker}: {exc}")
-    return client
-
-
-@pytest.fixture
-def redis_db(transactional_db):
-    """The test's own Redis database, emptied before and after (no message of another test is delivered)."""
-    if connection.vendor != "postgresql":
-        unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
-    client = _redis()
-    client.flushdb()
-    yield client
-    client.flushdb()
 
 
 def _pools_reset() -> None:
@@ -81,7 +54,7 @@ def publishing_through(proxy: FaultProxy):
 
 
 @pytest.fixture
-def proxy(redis_db):
+def proxy(broker):
     """Every publish of this process goes through the proxy: the refused case answering 503 at all proves it."""
     address = urlsplit(settings.CELERY_BROKER_URL)
     with FaultProxy(address.hostname or "127.0.0.1", address.port or 6379) as proxy, publishing_through(proxy):
@@ -120,7 +93,7 @@ def _fault(proxy: FaultProxy, mode: str) -> None:
     time.sleep(0.2)  # the proxy's pumps notice a mode change within 50 ms
 
 
-def _assert_not_started(response, elapsed: float, redis_db) -> SyncRun:
+def _assert_not_started(response, elapsed: float, broker) -> SyncRun:
     body = response.json()
     assert response.status_code == 503, body
     assert body["error"]["code"] == "broker_unavailable" and "static" in body["error"]["message"]
@@ -129,22 +102,22 @@ def _assert_not_started(response, elapsed: float, redis_db) -> SyncRun:
     run = SyncRun.objects.get(pk=shown["id"])
     assert (shown["status"], run.status, run.error_kind) == ("failed", "failed", "broker_unavailable")
     assert "task broker could not be reached" in run.error_message and run.finished_at
-    assert redis_db.llen("celery") == 0  # nothing reached the queue
+    assert broker.llen("celery") == 0  # nothing reached the queue
     return run
 
 
 def test_refused_and_hanging_broker_fail_fast_and_the_next_trigger_after_recovery_runs(
-    proxy, redis_db, api, source, tmp_path
+    proxy, broker, api, source, tmp_path
 ):
     env = celery_env(database_url=database_url(), broker_url=settings.CELERY_BROKER_URL, var_dir=tmp_path)
     worker = start_worker(env, tmp_path)  # on the real Redis: only the web side's path to the broker fails
     try:
         _fault(proxy, "refuse")
-        refused = _assert_not_started(*_timed_trigger(api), redis_db)
+        refused = _assert_not_started(*_timed_trigger(api), broker)
 
         _fault(proxy, "blackhole")
         response, elapsed = _timed_trigger(api)
-        hung = _assert_not_started(response, elapsed, redis_db)
+        hung = _assert_not_started(response, elapsed, broker)
         assert elapsed >= settings.CELERY_BROKER_TIMEOUT * 0.9  # it did wait on the broker, for the timeout only
 
         _fault(proxy, "pass")
@@ -163,7 +136,7 @@ def test_refused_and_hanging_broker_fail_fast_and_the_next_trigger_after_recover
         worker.stop()
 
 
-def test_admin_sync_now_with_the_broker_down_says_so_and_the_next_press_queues(proxy, redis_db, operator, source):
+def test_admin_sync_now_with_the_broker_down_says_so_and_the_next_press_queues(proxy, broker, operator, source):
     client = Client()
     client.force_login(operator)
     for mode in ("refuse", "blackhole"):
@@ -180,7 +153,7 @@ def test_admin_sync_now_with_the_broker_down_says_so_and_the_next_press_queues(p
     _fault(proxy, "pass")
     page = client.post("/admin/modelsync/source/sync-all/", follow=True)
     assert [str(message) for message in page.context["messages"]] == ["Queued 1 sync."]
-    assert SyncRun.objects.filter(status="queued").count() == 1 and redis_db.llen("celery") == 1
+    assert SyncRun.objects.filter(status="queued").count() == 1 and broker.llen("celery") == 1
 
 
 def test_readyz_names_the_broker_within_the_bound_while_it_refuses_or_hangs(proxy, client):

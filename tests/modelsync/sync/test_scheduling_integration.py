@@ -16,8 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -28,69 +26,10 @@ from modelsync.schedule import SYNC_ALL_NAME
 from modelsync.sync.locks import source_lock
 from modelsync.sync.pipeline import source_sync
 from modelsync.sync.runs import sync_request
-from tests.conftest import unavailable
 from tests.modelsync.fake_upstream import litellm_proxy
-from tests.modelsync.procs import celery_env, database_url, run_command, start_beat, start_worker
+from tests.modelsync.procs import run_command, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-
-def _redis():
-    import redis
-
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis://"):
-        unavailable(f"a Redis CELERY_BROKER_URL (it is {broker!r})")
-    client = redis.Redis.from_url(broker, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis at {broker}: {exc}")
-    return client
-
-
-@pytest.fixture
-def broker(transactional_db):
-    """The test's own Redis database, emptied so no message of an earlier test is delivered."""
-    if connection.vendor != "postgresql":
-        unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
-    client = _redis()
-    client.flushdb()
-    yield client
-    client.flushdb()
-
-
-@pytest.fixture
-def procs(broker, tmp_path):
-    """Starts worker/beat on the test database and broker; every process is stopped before the DB is flushed."""
-    started = []
-
-    class Procs:
-        env = celery_env(database_url=database_url(), broker_url=settings.CELERY_BROKER_URL, var_dir=tmp_path)
-
-        def worker(self, concurrency: int = 1):
-            started.append(start_worker(self.env, tmp_path, concurrency=concurrency))
-            return started[-1]
-
-        def beat(self):
-            started.append(start_beat(self.env, tmp_path))
-            return started[-1]
-
-    try:
-        yield Procs()
-    finally:
-        for proc in reversed(started):
-            proc.stop()
-
-
-def wait_until(predicate, *, timeout: float, what: str, logs=()):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            details = "\n".join(f"--- {proc.name}:\n{proc.log()[-3000:]}" for proc in logs)
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{details}")
-        time.sleep(0.2)
-    return value
 
 
 def set_schedule(seconds: int, *, enabled: bool = True) -> PeriodicTask:
