@@ -28,8 +28,7 @@ from modelsync.models import Source, SyncRun
 from modelsync.sync.pipeline import source_sync
 from tests.conftest import unavailable
 from tests.modelsync.conftest import scaled_openrouter
-from tests.modelsync.procs import Proc, celery_env, database_url, start_worker
-from tests.modelsync.sync.test_scheduling_integration import _redis
+from tests.modelsync.procs import Proc, celery_env, database_url, redis_client, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240), pytest.mark.django_db(transaction=True)]
 PASSWORD = "fleet-staff-pw-5150"
@@ -79,7 +78,7 @@ class Replica:
 def fleet(tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
-    redis = _redis()
+    redis = redis_client()
     redis.flushdb()
     catalog_file = tmp_path / "catalog.json"
     catalog_file.write_text(json.dumps(scaled_openrouter(300)))
