@@ -110,6 +110,29 @@ def test_usage_refuses_an_unknown_service_tier_and_a_naive_moment():
     assert (tier.value.field, moment.value.field, kind.value.field) == ("service_tier", "at", "input_tokens")
 
 
+@pytest.mark.parametrize(
+    ("given", "field", "said"),
+    [
+        ({"service_tier": "turbo"}, "service_tier", "must be one of standard, batch, priority, flex, not 'turbo'"),
+        ({"at": datetime(2026, 1, 1)}, "at", "must be an aware datetime (with a UTC offset)"),
+        ({"web_searches": 1.5}, "web_searches", "must be a whole number, not 1.5"),
+        ({"output_images": -2}, "output_images", "must be >= 0, not -2"),
+        ({"input_tokens": 10, "cache_read_tokens": 11}, "cache_read_tokens", "11 exceeds input_tokens (10)"),
+        (
+            {"input_tokens": 10, "cache_read_tokens": 6, "cache_write_tokens": 5},
+            "input_audio_tokens",
+            "cache_read_tokens + cache_write_tokens + cache_write_1h_tokens + input_audio_tokens = 11 exceeds "
+            "input_tokens (10)",
+        ),
+    ],
+)
+def test_usage_errors_name_the_field_and_say_what_is_wrong_with_it(given, field, said):
+    """The API's 400 shows these words: each names the field, the rule and the value sent."""
+    with pytest.raises(UsageError) as refused:
+        Usage(**given)
+    assert (refused.value.field, refused.value.message, str(refused.value)) == (field, said, f"{field}: {said}")
+
+
 def test_usage_defaults_to_one_request_now():
     fresh = Usage()
     assert fresh.requests == 1 and fresh.service_tier == "standard"
