@@ -28,7 +28,9 @@ def utc_today() -> dt.date:
 
 
 class RetirementQuerySerializer(serializers.Serializer):
-    source = serializers.CharField(required=False, max_length=64, help_text="Only this source's models (its name).")
+    source = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, help_text="Only this source's models (its name); blank: all."
+    )
     after = serializers.DateField(required=False, help_text="Only retirements on or after this day (YYYY-MM-DD).")
     before = serializers.DateField(required=False, help_text="Only retirements on or before this day (YYYY-MM-DD).")
     within_days = serializers.IntegerField(
