@@ -149,3 +149,41 @@ def test_a_backslash_is_written_escaped_as_rfc_5545_says():
 
 def test_control_characters_are_dropped_and_carriage_returns_are_line_breaks():
     assert ical_text("a\x00b\x1bc\r\nd\re\tf\x7f") == "abc\nd\ne\tf"
+
+
+# What a subscribed calendar reads, octet for octet: CRLF line ends, lines folded at 75 octets (RFC 5545 3.1), the
+# TEXT escapes. The UIDs are checked independently (`printf 'openrouter\0<model>\0<day>' | sha256sum`); they must
+# never change between releases, or every subscriber would see each retirement twice.
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//modelsync//retirements//EN\r\nCALSCALE:GREGORIAN\r\n"
+    "METHOD:PUBLISH\r\nNAME:modelsync: model retirements\r\nX-WR-CALNAME:modelsync: model retirements\r\n"
+    "REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\nX-PUBLISHED-TTL:PT6H\r\n"
+    "BEGIN:VEVENT\r\nSUMMARY:inclusionai/ling-2.6-1t retires\r\nDTSTART;VALUE=DATE:20260824\r\n"
+    "DTEND;VALUE=DATE:20260825\r\nDTSTAMP:20260801T060000Z\r\n"
+    "UID:retirement-62e5195da58bba362957269c87304bbb@modelsync\r\n"
+    "DESCRIPTION:inclusionai/ling-2.6-1t (openrouter) stops working on 2026-08-\r\n"
+    " 24. Retires in 23 days.\\nDate stated by: openrouter.\\nSuccessor: openai/gp\r\n"
+    " t-5-mini\\n- same provider\\n- chat\\, function_calling\\, 400000 tokens\\nhttp\r\n"
+    " s://catalog.example/api/v1/models/1/\r\n"
+    "TRANSP:TRANSPARENT\r\nURL:https://catalog.example/api/v1/models/1/\r\nEND:VEVENT\r\n"
+    "BEGIN:VEVENT\r\nSUMMARY:~z-ai/glm-latest retires\r\nDTSTART;VALUE=DATE:20981231\r\n"
+    "DTEND;VALUE=DATE:20990101\r\nDTSTAMP:20260801T060000Z\r\n"
+    "UID:retirement-7c14b772195a47884b4bf3263b5b4a3d@modelsync\r\n"
+    "DESCRIPTION:~z-ai/glm-latest (openrouter) stops working on 2098-12-31. Ret\r\n"
+    " ires in 26450 days.\\nSuccessor: none named yet.\\nhttps://catalog.example/a\r\n"
+    " pi/v1/models/13/\r\n"
+    "TRANSP:TRANSPARENT\r\nURL:https://catalog.example/api/v1/models/13/\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_the_feed_is_exactly_the_text_a_calendar_app_reads(rows):
+    unsourced = dataclasses.replace(rows[-1], provenance="")  # no "Date stated by", no successor
+    text = retirements_calendar([rows[0], unsourced], today=TODAY, now=NOW)
+    assert text == ICS.encode()
+    assert max(len(line) for line in text.split(b"\r\n")) == 75
+    _, last = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert str(last["description"]).split("\n") == [
+        "~z-ai/glm-latest (openrouter) stops working on 2098-12-31. Retires in 26450 days.",
+        "Successor: none named yet.",
+        "https://catalog.example/api/v1/models/13/",
+    ]
