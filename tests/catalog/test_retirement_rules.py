@@ -1,11 +1,23 @@
 """The retirement rules (catalog.retirement_rules), pure: which date is in force, who said it, the window."""
 
 import datetime as dt
+import json
+import os
+import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.retirement_rules import Retirement, as_day, due_lead, effective_date, in_window
+from catalog.retirement_rules import (
+    Retirement,
+    Successor,
+    as_day,
+    due_lead,
+    effective_date,
+    in_window,
+    successor_json,
+)
 
 DAY = dt.date(2027, 3, 1)
 LINKED = {"expires_at": {"value": "2027-05-01", "from": "costmap"}}
@@ -28,12 +40,47 @@ def test_nobody_stating_a_date_means_no_retirement():
     assert effective_date(staff=None, synced=None, source_kind="litellm", enrichment=unreadable) is None
 
 
+def test_a_linked_date_that_does_not_name_its_source_is_linked_and_nothing_more():
+    unnamed = {"expires_at": {"value": "2027-05-01"}}
+    assert effective_date(staff=None, synced=None, source_kind="litellm", enrichment=unnamed) == (
+        dt.date(2027, 5, 1), "linked:")  # fmt: skip
+
+
+def test_a_successor_as_events_and_the_api_show_it():
+    successor = Successor(id=7, model="openai/gpt-5-mini", display_name="GPT-5 mini", source="openrouter",
+                          chosen_by="selection", reasons=("same provider (openai)", "category chat"))  # fmt: skip
+    shown = {"id": 7, "model": "openai/gpt-5-mini", "display_name": "GPT-5 mini", "source": "openrouter",
+             "chosen_by": "selection", "reasons": ["same provider (openai)", "category chat"]}  # fmt: skip
+    assert successor_json(successor) == shown and json.loads(json.dumps(successor_json(successor))) == shown
+    assert successor_json(None) is None
+
+
 def test_a_synced_datetime_counts_by_its_utc_day():
     late = dt.datetime(2027, 4, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     assert as_day(late) == dt.date(2027, 4, 2)
     assert as_day(dt.datetime(2027, 4, 1, 23, 30)) == dt.date(2027, 4, 1)  # naive: already UTC (SQLite)
     assert as_day("2027-04-01T00:00:00+00:00") == dt.date(2027, 4, 1)
     assert as_day("") is None and as_day(None) is None
+
+
+@pytest.fixture
+def server_in_tokyo():
+    """The process's local zone nine hours ahead of UTC (a POSIX TZ rule: no zone database needed), then back."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "JST-9"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_the_day_is_the_utc_day_whatever_the_servers_own_zone(server_in_tokyo):
+    assert dt.datetime(2027, 4, 1, 3, 0).astimezone().utcoffset() == dt.timedelta(hours=9)  # the zone took
+    assert as_day(dt.datetime(2027, 4, 1, 20, 0, tzinfo=dt.UTC)) == dt.date(2027, 4, 1)  # 05:00 the 2nd in Tokyo
+    assert as_day(dt.datetime(2027, 4, 1, 3, 0)) == dt.date(2027, 4, 1)  # naive is UTC, not Tokyo's 18:00 the 31st
 
 
 @given(day=days, today=days)
