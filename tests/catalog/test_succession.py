@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from catalog.candidates import Candidate
 from catalog.ranking import build_index
-from catalog.succession import successor_pick
+from catalog.selection import select
+from catalog.succession import successor_pick, successor_requirements
 from tests.catalog.test_selection import CATALOGS
 
 
@@ -62,3 +63,15 @@ def test_a_pick_is_callable_meets_every_need_and_prefers_the_same_provider(catal
     chosen = pick.ranked.candidate
     assert fits(chosen)
     assert (chosen.provider == retiring.provider) == any(c.provider == retiring.provider for c in fitting)
+
+
+def test_however_many_better_models_are_left_out_the_best_one_kept_is_picked():
+    retiring = model(1)
+    also_retiring = [model(id_) for id_ in (2, 3, 4, 5)]  # all better than the one left: it costs ten times more
+    dearer = model(6, input_cost=Decimal(10), output_cost=Decimal(10))
+    index = build_index([retiring, *also_retiring, dearer])
+    chosen = select(index, successor_requirements(retiring, same_provider=True, excluded=5))
+    ranking = [r.candidate.id for r in (chosen.selected, *chosen.fallbacks)]
+    assert sorted(ranking) == [1, 2, 3, 4, 5, 6] and ranking[-1] == 6  # selection's own order: the dearer one last
+    pick = successor_pick(index, retiring, {2, 3, 4, 5})
+    assert pick.ranked.candidate.id == 6 and pick.reasons[:2] == ("same provider (openai)", "category chat")
