@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from modelsync.changes.signing import (
+    _encrypt,
     endpoint_is_rotating,
     endpoint_secret_kind,
     endpoint_secret_reset,
@@ -125,6 +126,14 @@ def test_short_unprefixed_or_unpadded_secrets_are_not_standard(secret):
     assert not secret_is_standard(secret) and signing_key(secret) == secret.encode()
 
 
+def test_a_secret_of_24_bytes_the_specs_lower_bound_is_standard():
+    key = bytes(range(24))
+    secret = "whsec_" + base64.b64encode(key).decode()
+    assert secret_is_standard(secret) and signing_key(secret) == key
+    body = b'{"type":"webhook.test"}'
+    assert verifies(secret, body, headers_now([secret], "msg", body))  # the library reads it as we do
+
+
 def test_sign_is_the_spec_formula():
     # The example of the Standard Webhooks specification (spec/standard-webhooks.md, "Signature scheme").
     key = base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -158,6 +167,7 @@ def test_a_reset_ends_a_rotation_and_the_kind_is_told_without_the_secret():
     endpoint_secret_rotate(endpoint, NOW, hours=24)
     new = endpoint_secret_reset(endpoint)
     assert endpoint_signing_secrets(endpoint, NOW) == [new] and endpoint.previous_secret_until is None
+    assert endpoint.previous_secret_encrypted == ""  # the old secret is forgotten, not only expired
     assert endpoint_secret_kind(endpoint) == "standard"
 
 
@@ -169,3 +179,16 @@ def test_a_secret_kept_under_another_django_secret_key_is_unreadable_and_rotates
     assert endpoint_secret_kind(endpoint) == "unreadable"
     new = endpoint_secret_rotate(endpoint, NOW, hours=24)
     assert endpoint_signing_secrets(endpoint, NOW) == [new] and not endpoint_is_rotating(endpoint, NOW)
+    # no rotation begins: nothing is kept of the unreadable one, and no rotation end is shown
+    assert endpoint.previous_secret_encrypted == "" and endpoint.previous_secret_until is None
+
+
+def test_a_secret_issued_before_is_told_as_legacy_and_rotates_to_a_standard_one_both_signing_meanwhile():
+    legacy = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint = WebhookEndpoint(name="team", url="https://example.com/", secret_encrypted=_encrypt(legacy))
+    assert endpoint_secret_kind(endpoint) == "legacy"
+    new = endpoint_secret_rotate(endpoint, NOW, hours=24)
+    assert endpoint_secret_kind(endpoint) == "standard" and endpoint.previous_secret_until == NOW + timedelta(hours=24)
+    body = b"{}"
+    headers = headers_now(endpoint_signing_secrets(endpoint, NOW), "msg", body)
+    assert verifies(new, body, headers) and verifies(legacy.encode(), body, headers)
