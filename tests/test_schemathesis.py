@@ -122,7 +122,8 @@ def staff_headers(django_user_model, django_db_blocker):
 # The operations CatalogReader guards: with MODELSYNC_PUBLIC_READ=1 they answer without credentials by design, while
 # the schema (one schema for every deployment) says they need them, so ignored_auth cannot hold for them there.
 PUBLIC_READS = {"GET /api/v1/models/", "GET /api/v1/models/{id}/", "GET /api/v1/models/{id}/cost/",
-                "GET /api/v1/models/{id}/prices/", "POST /api/v1/select/", "GET /api/v1/changes/"}  # fmt: skip
+                "GET /api/v1/models/{id}/prices/", "POST /api/v1/select/", "GET /api/v1/changes/",
+                "GET /api/v1/retirements/"}  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,22 +35,31 @@ class RetirementQuerySerializer(serializers.Serializer):
     before = serializers.DateField(required=False, help_text="Only retirements on or before this day (YYYY-MM-DD).")
     within_days = serializers.IntegerField(
         required=False, min_value=0, max_value=MAX_WITHIN_DAYS,
-        help_text="Only retirements from today (UTC) to this many days ahead; not with after/before.",
+        help_text="Only retirements from today (UTC) to this many days ahead (with after/before, within both).",
     )  # fmt: skip
 
-    def validate(self, attrs):
-        if "within_days" in attrs and ({"after", "before"} & attrs.keys()):
-            raise serializers.ValidationError({"within_days": ["Give within_days, or after/before: not both."]})
-        if attrs.get("after") and attrs.get("before") and attrs["after"] > attrs["before"]:
-            raise serializers.ValidationError({"before": ["before is earlier than after."]})
-        return attrs
+    def to_internal_value(self, data):
+        # A query string's blank value would be read as no value at all; a blank date or count is a bad one.
+        blank = {
+            name: ["This field may not be blank."]
+            for name in ("after", "before", "within_days")
+            if data.get(name) == ""
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
 
     def window(self, today: dt.date) -> dict:
-        """The validated filters as catalog.retirements.retirements() takes them."""
+        """The validated filters as catalog.retirements.retirements() takes them: every bound given applies (a window
+        that holds no day, after > before say, holds no retirement)."""
         data = self.validated_data
-        if "within_days" in data:
-            return {"source": data.get("source"), "start": today, "end": today + dt.timedelta(days=data["within_days"])}
-        return {"source": data.get("source"), "start": data.get("after"), "end": data.get("before")}
+        starts = [data.get("after"), today if "within_days" in data else None]
+        ends = [data.get("before"), today + dt.timedelta(days=data["within_days"]) if "within_days" in data else None]
+        return {
+            "source": data.get("source") or None,  # blank: every source
+            "start": max((day for day in starts if day), default=None),
+            "end": min((day for day in ends if day), default=None),
+        }
 
 
 class RetirementSuccessorSerializer(serializers.Serializer):
@@ -84,7 +93,7 @@ class RetirementSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(
         parameters=[RetirementQuerySerializer],
-        responses={200: RetirementSerializer(many=True), **{code: ErrorSerializer for code in (400, 401, 403, 503)}},
+        responses={200: RetirementSerializer(many=True), **{code: ErrorSerializer for code in (400, 401, 403, 404, 503)}},
     )
 )
 class RetirementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -92,6 +101,7 @@ class RetirementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     and the successor (staff's, else what /select/ would choose for the model's needs), with its reasons."""
 
     permission_classes = [CatalogReader]
+    filter_backends = []  # a list of retirements by day, filtered by RetirementQuerySerializer: no ordering parameter
     serializer_class = RetirementSerializer
     pagination_class = CatalogPagination
 

@@ -64,6 +64,10 @@ def test_every_retirement_by_date_with_days_left_provenance_and_successor(reader
         ("within_days=7", ["gpt-soon"]),
         ("within_days=0", []),
         ("source=nope", []),
+        ("source=", ["gpt-past", "gpt-soon", "or-later"]),  # blank: every source
+        ("within_days=7&after=2026-01-01", ["gpt-soon"]),  # every bound applies
+        ("within_days=30&before=2026-07-08", ["gpt-soon"]),
+        ("after=2026-08-01&before=2026-07-01", []),  # a window with no day
     ],
 )
 def test_filters_by_source_and_window(reader, dated, query, expected):
@@ -72,8 +76,9 @@ def test_filters_by_source_and_window(reader, dated, query, expected):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("after=tomorrow", "after"), ("within_days=-1", "within_days"), ("within_days=7&after=2026-01-01", "within_days"),
-     ("after=2026-08-01&before=2026-07-01", "before"), ("page=0", "page"), ("page_size=100000", "page_size")],
+    [("after=tomorrow", "after"), ("within_days=-1", "within_days"), ("page=0", "page"),
+     ("page_size=100000", "page_size"),
+     ("before=", "before"), ("after=&source=", "after"), ("within_days=", "within_days")],
 )  # fmt: skip
 def test_bad_filters_are_a_400_naming_the_field(reader, dated, query, field):
     response = reader.get(f"{URL}?{query}")
