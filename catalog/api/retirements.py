@@ -93,7 +93,10 @@ class RetirementSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(
         parameters=[RetirementQuerySerializer],
-        responses={200: RetirementSerializer(many=True), **{code: ErrorSerializer for code in (400, 401, 403, 404, 503)}},
+        responses={
+            200: RetirementSerializer(many=True),
+            **{code: ErrorSerializer for code in (400, 401, 403, 404, 503)},
+        },
     )
 )
 class RetirementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
